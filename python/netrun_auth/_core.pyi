@@ -1,0 +1,115 @@
+"""Typed stubs of the Rust extension ``netrun_auth._core`` (private: use the public modules)."""
+
+from typing import Any, final
+
+__version__: str
+
+@final
+class Claims:
+    """Verified claims of one token (immutable)."""
+
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def organization_id(self) -> str | None: ...
+    @property
+    def roles(self) -> list[str]: ...
+    @property
+    def permissions(self) -> list[str]: ...
+    @property
+    def jti(self) -> str: ...
+    @property
+    def session_id(self) -> str | None: ...
+    @property
+    def token_type(self) -> str: ...
+    @property
+    def issued_at(self) -> int | None: ...
+    @property
+    def not_before(self) -> int | None: ...
+    @property
+    def expires_at(self) -> int: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def audience(self) -> str | list[str]: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The claims with the TokenClaims field names."""
+
+@final
+class IssuedPair:
+    access_token: str
+    refresh_token: str
+    access_expires_at: int
+    refresh_expires_at: int
+    session_id: str
+    access: Claims
+    refresh: Claims
+
+@final
+class TokenEngine:
+    """Key set, claim rules and verified-token cache. Keys are parsed once, here."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        algorithm: str = "RS256",
+        allowed_algorithms: list[str] | None = None,
+        signing_key: bytes | None = None,
+        verification_keys: list[bytes] | None = None,
+        secret: bytes | None = None,
+        key_id: str | None = None,
+        access_ttl_seconds: int = 900,
+        refresh_ttl_seconds: int = 2_592_000,
+        leeway_seconds: int = 30,
+        max_token_bytes: int = 8192,
+        cache_size: int = 10_000,
+    ) -> None: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def access_ttl_seconds(self) -> int: ...
+    @property
+    def refresh_ttl_seconds(self) -> int: ...
+    def issue_pair(
+        self,
+        user_id: str,
+        organization_id: str | None = None,
+        roles: list[str] | None = None,
+        permissions: list[str] | None = None,
+        extra: dict[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> IssuedPair: ...
+    def verify(self, token: str, expected_type: str = "access") -> Claims: ...
+    def jwks(self) -> dict[str, Any]: ...
+    def cache_len(self) -> int: ...
+
+def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """INSECURE: header and payload of a token without any check. For debugging only."""
+
+def generate_key(kind: str) -> tuple[bytes, bytes]:
+    """A new key pair as (PKCS#8 private PEM, SPKI public PEM).
+
+    kind: rsa2048, rsa3072, rsa4096, p256, p384, ed25519.
+    """
+
+@final
+class MemoryStore:
+    """The embedded revocation store: one process, bounded, entries die with their tokens."""
+
+    def __init__(self) -> None: ...
+    def check(self, claims: Claims) -> None:
+        """Raise TokenRevokedError if the token, its session or its user is revoked."""
+    def register_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
+    def revoke_token(self, claims: Claims) -> None: ...
+    def revoke_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
+    def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
+        """Revoke every token of the user issued until now (and every registered session)."""
+    def spend_refresh(self, claims: Claims) -> bool:
+        """True the first time a refresh token is spent; False on reuse."""
+    def __len__(self) -> int: ...

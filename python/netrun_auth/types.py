@@ -1,0 +1,95 @@
+"""Pydantic models of netrun-auth: users, roles, token pairs and verified claims."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["User", "Role", "TokenPair", "TokenClaims", "TokenType"]
+
+TokenType = Literal["access", "refresh"]
+
+
+class Role(BaseModel):
+    """A named set of permissions (``resource:action`` strings, wildcards allowed).
+
+    ``inherits`` names other roles whose permissions this role also grants.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1)
+    permissions: list[str] = Field(default_factory=list)
+    description: str | None = None
+    inherits: list[str] = Field(default_factory=list)
+
+
+class TokenPair(BaseModel):
+    """An access token and the refresh token of the same session."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires")
+    session_id: str
+
+
+class TokenClaims(BaseModel):
+    """The verified claims of a token."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    organization_id: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    permissions: list[str] = Field(default_factory=list)
+    jti: str
+    session_id: str | None = None
+    token_type: TokenType
+    issued_at: datetime | None = None
+    not_before: datetime | None = None
+    expires_at: datetime
+    issuer: str
+    audience: str | list[str]
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="Custom claims beyond the registered ones"
+    )
+
+    def to_user(self) -> User:
+        """The :class:`User` these claims describe."""
+        return User(
+            user_id=self.user_id,
+            organization_id=self.organization_id,
+            roles=self.roles,
+            permissions=self.permissions,
+            session_id=self.session_id,
+            token_id=self.jti,
+            extra=self.extra,
+        )
+
+
+class User(BaseModel):
+    """The authenticated user of a request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    organization_id: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    permissions: list[str] = Field(default_factory=list)
+    email: str | None = None
+    display_name: str | None = None
+    session_id: str | None = None
+    token_id: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    def has_role(self, role: str) -> bool:
+        """Whether the user carries ``role`` directly (no inheritance)."""
+        return role in self.roles
+
+    def has_any_role(self, *roles: str) -> bool:
+        """Whether the user carries at least one of ``roles``."""
+        return any(role in self.roles for role in roles)

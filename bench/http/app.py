@@ -1,0 +1,79 @@
+"""The three apps of the HTTP benchmark (one route each, same body).
+
+Selected by ``BENCH_VARIANT``; keys and claims come from ``BENCH_*`` variables set by
+``run.py``:
+
+* ``open``: no authentication at all;
+* ``netrun``: ``AuthenticationMiddleware`` + ``Depends(get_current_user)``, in-memory store;
+* ``pyjwt``: the hand-written dependency most FastAPI apps have: ``HTTPBearer`` +
+  ``jwt.decode`` (RS256, public key parsed once) + ``HTTPException(401)``.
+"""
+
+import os
+
+from fastapi import Depends, FastAPI, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+
+def create_app() -> FastAPI:
+    variant = os.environ["BENCH_VARIANT"]
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    if variant == "open":
+
+        @app.get("/r")
+        async def route():
+            return {"user_id": "anonymous"}
+
+    elif variant == "netrun":
+        from netrun_auth import AuthConfig, JWTManager
+        from netrun_auth.dependencies import get_current_user
+        from netrun_auth.middleware import AuthenticationMiddleware
+        from netrun_auth.types import User
+
+        config = AuthConfig(
+            jwt_issuer=os.environ["BENCH_ISSUER"],
+            jwt_audience=os.environ["BENCH_AUDIENCE"],
+            jwt_private_key_path=os.environ["BENCH_PRIVATE_KEY"],
+            jwt_public_key_path=os.environ["BENCH_PUBLIC_KEY"],
+            _env_file=None,
+        )
+        app.add_middleware(AuthenticationMiddleware, jwt_manager=JWTManager(config))
+
+        @app.get("/r")
+        async def route(user: User = Depends(get_current_user)):
+            return {"user_id": user.user_id}
+
+    elif variant == "pyjwt":
+        import jwt
+
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        # Parsed once (the fair version: many apps pass the PEM text to every decode).
+        with open(os.environ["BENCH_PUBLIC_KEY"], "rb") as f:
+            public_key = load_pem_public_key(f.read())
+        issuer = os.environ["BENCH_ISSUER"]
+        audience = os.environ["BENCH_AUDIENCE"]
+        bearer = HTTPBearer()
+
+        async def current_user(
+            credentials: HTTPAuthorizationCredentials = Depends(bearer),
+        ) -> dict:
+            try:
+                return jwt.decode(
+                    credentials.credentials,
+                    public_key,
+                    algorithms=["RS256"],
+                    audience=audience,
+                    issuer=issuer,
+                )
+            except jwt.PyJWTError:
+                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid token") from None
+
+        @app.get("/r")
+        async def route(user: dict = Depends(current_user)):
+            return {"user_id": user["sub"]}
+
+    else:
+        raise SystemExit(f"unknown BENCH_VARIANT {variant!r}")
+    return app

@@ -1,0 +1,58 @@
+"""netrun-auth quick start: a FastAPI app with a login route and a protected route.
+
+Run it with ``./run.sh`` (see README.md).
+"""
+
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import redis.asyncio as redis
+from fastapi import Depends, FastAPI, Form, HTTPException, status
+
+from netrun_auth import AuthConfig, JWTManager
+from netrun_auth.dependencies import get_current_user
+from netrun_auth.middleware import AuthenticationMiddleware
+from netrun_auth.types import User
+
+# Settings come from the environment and .env (NETRUN_AUTH_* variables).
+config = AuthConfig()
+jwt_manager = JWTManager(config)
+redis_client = redis.from_url(config.redis_url)
+
+# Stand-in for your user database: username -> (password, user id, organization, roles).
+USERS = {"demo": ("password", "user123", "org456", ["user"])}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+    await redis_client.aclose()
+
+
+app = FastAPI(lifespan=lifespan)
+
+# Added once, before the app starts; revocation is checked in Redis.
+app.add_middleware(
+    AuthenticationMiddleware,
+    jwt_manager=jwt_manager,
+    redis_client=redis_client,
+    config=config,
+)
+
+
+@app.get("/me")
+async def get_profile(user: User = Depends(get_current_user)):
+    return {"user_id": user.user_id}
+
+
+@app.post("/login")
+async def login(username: Annotated[str, Form()], password: Annotated[str, Form()]):
+    # The form fields match `curl -d "username=demo&password=password"`.
+    known = USERS.get(username)
+    if known is None or known[0] != password:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid username or password")
+    _, user_id, organization_id, roles = known
+    token_pair = await jwt_manager.generate_token_pair(
+        user_id=user_id, organization_id=organization_id, roles=roles
+    )
+    return token_pair.model_dump()

@@ -1,0 +1,21 @@
+"""The authentication objects of the app, created once when this module is imported.
+
+Nothing here is rebound later, so `from auth import jwt_manager` anywhere gets the
+live object (a module-level `None` filled in by a startup hook would not be).
+"""
+
+import redis.asyncio as redis
+
+from config import config
+from netrun_auth import JWTManager
+
+# Revocations (logout, refresh-token reuse) are shared through Redis when
+# NETRUN_AUTH_REDIS_URL is set; otherwise they live in this process's memory.
+redis_client = redis.from_url(config.redis_url) if config.redis_url else None
+jwt_manager = JWTManager(config, redis_client)
+
+
+async def shutdown() -> None:
+    """Release what the objects above hold."""
+    if redis_client is not None:
+        await redis_client.aclose()

@@ -1,0 +1,126 @@
+"""netrun-auth tutorial: login, refresh, logout, roles, permissions, organizations.
+
+Run it with ``./run.sh`` (see README.md).
+"""
+
+import hmac
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+
+from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
+from fastapi.responses import JSONResponse
+
+import auth
+from auth import jwt_manager, redis_client
+from config import config, verify_config
+from models import LoginRequest, RefreshTokenRequest
+from netrun_auth.dependencies import (
+    get_current_token,
+    get_current_user,
+    require_organization,
+    require_permissions,
+    require_roles,
+)
+from netrun_auth.exceptions import AuthenticationError
+from netrun_auth.middleware import AuthenticationMiddleware, www_authenticate
+from netrun_auth.types import TokenPair, User
+
+# Stand-in for your user database: email -> (password, user_id, organization, roles, permissions).
+USERS = {
+    "demo@example.com": ("password", "user123", "org456", ["user"], ["users:read"]),
+    "admin@example.com": ("admin", "admin1", "org456", ["admin"], ["users:read", "users:delete"]),
+}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    verify_config()
+    yield
+    await auth.shutdown()
+
+
+app = FastAPI(title="My API", version="1.0.0", lifespan=lifespan)
+
+# Middleware is added at import time, before the app starts (never in a startup hook).
+app.add_middleware(
+    AuthenticationMiddleware,
+    jwt_manager=jwt_manager,
+    redis_client=redis_client,
+    config=config,
+)
+
+
+@app.exception_handler(AuthenticationError)
+async def auth_error_handler(request, exc: AuthenticationError):
+    """Every auth failure (401/403/503) answers with the error's JSON body."""
+    challenge = www_authenticate(exc)  # RFC 6750 header for 401/403
+    headers = {"WWW-Authenticate": challenge} if challenge else None
+    return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+
+@app.get("/health")
+async def health_check():
+    return {"status": "healthy", "timestamp": datetime.now(timezone.utc).isoformat()}
+
+
+@app.post("/auth/login", response_model=TokenPair)
+async def login(request: LoginRequest):
+    known = USERS.get(request.email)
+    stored = known[0] if known else ""
+    if known is None or not hmac.compare_digest(request.password.encode(), stored.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid credentials")
+    _, user_id, organization_id, roles, permissions = known
+    return await jwt_manager.generate_token_pair(
+        user_id=user_id, organization_id=organization_id, roles=roles, permissions=permissions
+    )
+
+
+@app.post("/auth/refresh", response_model=TokenPair)
+async def refresh_token(request: RefreshTokenRequest):
+    # A spent refresh token raises TokenReuseError (401) and revokes its session.
+    return await jwt_manager.refresh_token(request.refresh_token)
+
+
+@app.post("/auth/logout")
+async def logout(token: str = Depends(get_current_token)):
+    await jwt_manager.logout(token)
+    return {"message": "Logged out successfully"}
+
+
+@app.get("/me")
+async def get_profile(user: User = Depends(get_current_user)):
+    return {
+        "user_id": user.user_id,
+        "organization_id": user.organization_id,
+        "roles": user.roles,
+        "permissions": user.permissions,
+    }
+
+
+@app.get("/admin")
+async def admin_only(user: User = Depends(require_roles("admin"))):
+    return {"message": f"Admin access for {user.user_id}"}
+
+
+@app.delete("/users/{user_id}")
+async def delete_user(user_id: str, user: User = Depends(require_permissions("users:delete"))):
+    return {"message": f"Deleted user {user_id}"}
+
+
+@app.get("/organizations/{org_id}/data")
+async def get_org_data(org_id: str, user: User = Depends(require_organization("org_id"))):
+    return {"org_id": org_id, "data": []}
+
+
+@app.websocket("/ws")
+async def echo(websocket: WebSocket, user: User = Depends(get_current_user)):
+    await websocket.accept()
+    await websocket.send_json({"user_id": user.user_id})
+    async for text in websocket.iter_text():
+        await websocket.send_text(text)
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=8000)

@@ -1,0 +1,277 @@
+"""FastAPI dependencies: who is calling, and may they do this?
+
+::
+
+    from netrun_auth.dependencies import get_current_user, require_roles
+
+    @app.get("/me")
+    async def me(user: User = Depends(get_current_user)): ...
+
+    @app.get("/admin")
+    async def admin(user: User = Depends(require_roles("admin"))): ...
+
+They read what :class:`~netrun_auth.middleware.AuthenticationMiddleware` found. Without
+the middleware, register the manager once with :func:`configure` and they validate
+the bearer token themselves (once per request, however many dependencies ask).
+
+All of them declare the ``BearerAuth`` HTTP bearer security scheme, so the route shows
+in ``/openapi.json`` as protected and Swagger UI's *Authorize* button works.
+
+Failures raise :class:`~netrun_auth.exceptions.AuthenticationError` (401 without a
+valid token, :class:`~netrun_auth.exceptions.AuthorizationError` 403 when the user is
+not allowed). An app's own ``AuthenticationError`` handler answers them; otherwise the
+middleware, or the handler installed by :func:`configure`, answers with ``to_dict()``
+as JSON and an RFC 6750 ``WWW-Authenticate`` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from fastapi import Depends
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from starlette.requests import HTTPConnection
+
+from .exceptions import AuthenticationError, AuthorizationError, ConfigurationError
+from .middleware import (
+    NOT_AUTHENTICATED,
+    SCOPE_KEY,
+    AuthContext,
+    AuthSettings,
+    auth_exception_handler,
+    extract_token,
+)
+from .types import TokenClaims, User
+
+__all__ = [
+    "BearerAuth",
+    "bearer_auth",
+    "configure",
+    "get_auth_context",
+    "get_current_token",
+    "get_current_user",
+    "get_optional_user",
+    "get_token_claims",
+    "require_organization",
+    "require_permissions",
+    "require_roles",
+]
+
+_STATE_ATTR = "netrun_auth"
+
+
+def configure(
+    app: Any,
+    jwt_manager: Any,
+    rbac_manager: Any = None,
+    *,
+    redis_client: Any = None,
+    config: Any = None,
+    install_error_handler: bool = True,
+) -> None:
+    """Register the managers the dependencies use on ``app`` (a FastAPI/Starlette app).
+
+    Needed when the app does not use :class:`AuthenticationMiddleware`, or to give
+    ``require_permissions`` an ``rbac_manager`` when the middleware was added without
+    one. ``redis_client`` makes revocation checks use that Redis client.
+    ``config.auth_cookie_name`` (default: the manager's config) lets a cookie carry
+    the token when there is no ``Authorization`` header.
+
+    Unless ``install_error_handler`` is false, it also registers the default
+    ``AuthenticationError`` handler (JSON ``to_dict()`` + ``WWW-Authenticate``), unless
+    the app already has one; a handler the app registers later replaces it.
+
+    Call it before the app starts serving (at module level or before ``uvicorn.run``).
+    """
+    if redis_client is not None:
+        jwt_manager = jwt_manager.with_redis(redis_client)
+    if config is None:
+        config = getattr(jwt_manager, "config", None)
+    cookie_name = getattr(config, "auth_cookie_name", None)
+    setattr(app.state, _STATE_ATTR, AuthSettings(jwt_manager, rbac_manager, cookie_name))
+    if install_error_handler and AuthenticationError not in app.exception_handlers:
+        app.add_exception_handler(AuthenticationError, auth_exception_handler)
+
+
+def _registered(conn: HTTPConnection) -> AuthSettings | None:
+    app = conn.scope.get("app")
+    state = getattr(app, "state", None)
+    return getattr(state, _STATE_ATTR, None) if state is not None else None
+
+
+class BearerAuth(SecurityBase):
+    """The HTTP bearer security scheme; calling it yields the request's :class:`AuthContext`."""
+
+    def __init__(self, scheme_name: str = "BearerAuth", description: str | None = None) -> None:
+        self.model = HTTPBearerModel(
+            bearerFormat="JWT",
+            description=description or "Access token from the login endpoint",
+        )
+        self.scheme_name = scheme_name
+
+    async def __call__(self, conn: HTTPConnection) -> AuthContext:
+        ctx: AuthContext | None = conn.scope.get(SCOPE_KEY)
+        if ctx is not None:  # the middleware (or an earlier dependency) did the work
+            return ctx
+        settings = _registered(conn)
+        if settings is None:
+            raise ConfigurationError(
+                "netrun_auth: no JWTManager registered; add AuthenticationMiddleware "
+                "or call netrun_auth.dependencies.configure(app, jwt_manager)"
+            )
+        token = extract_token(conn.scope, settings.cookie_name)
+        if token is None:
+            ctx = AuthContext(settings)
+        else:
+            claims = await settings.jwt_manager.validate_token(token)
+            ctx = AuthContext(settings, token, claims, claims.to_user())
+        conn.scope[SCOPE_KEY] = ctx
+        return ctx
+
+
+bearer_auth = BearerAuth()
+"""The scheme instance all dependencies here share (one ``BearerAuth`` entry in OpenAPI)."""
+
+
+def _not_authenticated() -> AuthenticationError:
+    return AuthenticationError("Not authenticated", code=NOT_AUTHENTICATED)
+
+
+async def get_auth_context(ctx: AuthContext = Depends(bearer_auth)) -> AuthContext:
+    """The request's :class:`AuthContext` (``user``/``claims``/``token`` ``None`` if anonymous)."""
+    return ctx
+
+
+async def get_current_user(ctx: AuthContext = Depends(bearer_auth)) -> User:
+    """The authenticated :class:`User`; 401 when the request has no valid token."""
+    if ctx.user is None:
+        raise _not_authenticated()
+    return ctx.user
+
+
+async def get_optional_user(ctx: AuthContext = Depends(bearer_auth)) -> User | None:
+    """The authenticated :class:`User`, or ``None`` for a request without a token.
+
+    A request with a bad token is still a 401.
+    """
+    return ctx.user
+
+
+async def get_current_token(ctx: AuthContext = Depends(bearer_auth)) -> str:
+    """The raw access token of this request (validated); 401 without one.
+
+    Makes logout one line: ``await jwt_manager.logout(token)``.
+    """
+    if ctx.token is None:
+        raise _not_authenticated()
+    return ctx.token
+
+
+async def get_token_claims(ctx: AuthContext = Depends(bearer_auth)) -> TokenClaims:
+    """The validated :class:`TokenClaims` of this request's token; 401 without one."""
+    if ctx.claims is None:
+        raise _not_authenticated()
+    return ctx.claims
+
+
+def require_roles(*roles: str) -> Callable[..., Awaitable[User]]:
+    """Dependency: the user must carry at least one of ``roles`` (403 otherwise).
+
+    Returns the :class:`User`. 401 when not authenticated.
+    """
+    wanted = tuple(roles)
+
+    async def dependency(ctx: AuthContext = Depends(bearer_auth)) -> User:
+        user = ctx.user
+        if user is None:
+            raise _not_authenticated()
+        if wanted and not user.has_any_role(*wanted):
+            raise AuthorizationError(
+                "Requires one of the roles: " + ", ".join(wanted),
+                code="insufficient_role",
+                details={"required_roles": list(wanted)},
+            )
+        return user
+
+    dependency.__name__ = dependency.__qualname__ = f"require_roles({', '.join(wanted)})"
+    return dependency
+
+
+def _rbac_manager(conn: HTTPConnection, ctx: AuthContext) -> Any:
+    if ctx.settings.rbac_manager is not None:
+        return ctx.settings.rbac_manager
+    registered = _registered(conn)
+    return registered.rbac_manager if registered is not None else None
+
+
+def _missing_permissions(user: User, wanted: Iterable[str], rbac: Any) -> list[str]:
+    granted = user.permissions
+    missing = []
+    for permission in wanted:
+        if permission in granted:
+            continue
+        if rbac is not None and rbac.has_permission(user, permission):
+            continue
+        missing.append(permission)
+    return missing
+
+
+def require_permissions(*permissions: str) -> Callable[..., Awaitable[User]]:
+    """Dependency: the user must hold every one of ``permissions`` (403 otherwise).
+
+    A permission is held when the token lists it, or, when an ``RBACManager`` is
+    registered (middleware ``rbac_manager=`` or :func:`configure`), when
+    ``rbac_manager.has_permission(user, permission)`` says so (role permissions,
+    wildcards). Without an RBAC manager only the token's exact permissions count.
+    Returns the :class:`User`; 401 when not authenticated.
+    """
+    wanted = tuple(permissions)
+
+    async def dependency(conn: HTTPConnection, ctx: AuthContext = Depends(bearer_auth)) -> User:
+        user = ctx.user
+        if user is None:
+            raise _not_authenticated()
+        missing = _missing_permissions(user, wanted, _rbac_manager(conn, ctx))
+        if missing:
+            raise AuthorizationError(
+                "Missing permissions: " + ", ".join(missing),
+                code="insufficient_permissions",
+                details={"missing_permissions": missing},
+            )
+        return user
+
+    dependency.__name__ = dependency.__qualname__ = f"require_permissions({', '.join(wanted)})"
+    return dependency
+
+
+def require_organization(
+    param: str = "org_id", *, bypass_roles: Iterable[str] = ()
+) -> Callable[..., Awaitable[User]]:
+    """Dependency for multi-tenant routes: the path parameter ``param`` must be the
+    user's ``organization_id`` (403 otherwise; 401 when not authenticated).
+
+    Users holding one of ``bypass_roles`` (e.g. a platform operator role) may access
+    every organization. Returns the :class:`User`.
+    """
+    bypass = tuple(bypass_roles)
+
+    async def dependency(conn: HTTPConnection, ctx: AuthContext = Depends(bearer_auth)) -> User:
+        user = ctx.user
+        if user is None:
+            raise _not_authenticated()
+        try:
+            requested = conn.path_params[param]
+        except KeyError:
+            raise ConfigurationError(
+                f"require_organization: the route has no path parameter {param!r}"
+            ) from None
+        if user.organization_id is not None and str(requested) == user.organization_id:
+            return user
+        if bypass and user.has_any_role(*bypass):
+            return user
+        raise AuthorizationError("Not a member of this organization", code="organization_forbidden")
+
+    dependency.__name__ = dependency.__qualname__ = f"require_organization({param})"
+    return dependency

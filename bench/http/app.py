@@ -10,6 +10,7 @@ Selected by ``BENCH_VARIANT``; keys and claims come from ``BENCH_*`` variables s
 """
 
 import os
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,12 +42,11 @@ def create_app() -> FastAPI:
         app.add_middleware(AuthenticationMiddleware, jwt_manager=JWTManager(config))
 
         @app.get("/r")
-        async def route(user: User = Depends(get_current_user)):
+        async def route(user: Annotated[User, Depends(get_current_user)]):
             return {"user_id": user.user_id}
 
     elif variant == "pyjwt":
         import jwt
-
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
         # Parsed once (the fair version: many apps pass the PEM text to every decode).
@@ -57,7 +57,7 @@ def create_app() -> FastAPI:
         bearer = HTTPBearer()
 
         async def current_user(
-            credentials: HTTPAuthorizationCredentials = Depends(bearer),
+            credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)],
         ) -> dict:
             try:
                 return jwt.decode(
@@ -71,7 +71,7 @@ def create_app() -> FastAPI:
                 raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid token") from None
 
         @app.get("/r")
-        async def route(user: dict = Depends(current_user)):
+        async def route(user: Annotated[dict, Depends(current_user)]):
             return {"user_id": user["sub"]}
 
     else:

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import redis.asyncio as redis
 from fastapi import Depends, FastAPI, Form, HTTPException, status
-
 from netrun_auth import AuthConfig, JWTManager
 from netrun_auth.dependencies import get_current_user
 from netrun_auth.middleware import AuthenticationMiddleware
@@ -41,7 +40,7 @@ app.add_middleware(
 
 
 @app.get("/me")
-async def get_profile(user: User = Depends(get_current_user)):
+async def get_profile(user: Annotated[User, Depends(get_current_user)]):
     return {"user_id": user.user_id}
 
 

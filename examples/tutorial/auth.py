@@ -5,7 +5,6 @@ live object (a module-level `None` filled in by a startup hook would not be).
 """
 
 import redis.asyncio as redis
-
 from config import config
 from netrun_auth import JWTManager
 

@@ -6,13 +6,13 @@ Run it with ``./run.sh`` (see README.md).
 import hmac
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
-
-from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
-from fastapi.responses import JSONResponse
+from typing import Annotated
 
 import auth
 from auth import jwt_manager, redis_client
 from config import config, verify_config
+from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
+from fastapi.responses import JSONResponse
 from models import LoginRequest, RefreshTokenRequest
 from netrun_auth.dependencies import (
     get_current_token,
@@ -82,13 +82,13 @@ async def refresh_token(request: RefreshTokenRequest):
 
 
 @app.post("/auth/logout")
-async def logout(token: str = Depends(get_current_token)):
+async def logout(token: Annotated[str, Depends(get_current_token)]):
     await jwt_manager.logout(token)
     return {"message": "Logged out successfully"}
 
 
 @app.get("/me")
-async def get_profile(user: User = Depends(get_current_user)):
+async def get_profile(user: Annotated[User, Depends(get_current_user)]):
     return {
         "user_id": user.user_id,
         "organization_id": user.organization_id,
@@ -98,22 +98,24 @@ async def get_profile(user: User = Depends(get_current_user)):
 
 
 @app.get("/admin")
-async def admin_only(user: User = Depends(require_roles("admin"))):
+async def admin_only(user: Annotated[User, Depends(require_roles("admin"))]):
     return {"message": f"Admin access for {user.user_id}"}
 
 
 @app.delete("/users/{user_id}")
-async def delete_user(user_id: str, user: User = Depends(require_permissions("users:delete"))):
+async def delete_user(
+    user_id: str, user: Annotated[User, Depends(require_permissions("users:delete"))]
+):
     return {"message": f"Deleted user {user_id}"}
 
 
 @app.get("/organizations/{org_id}/data")
-async def get_org_data(org_id: str, user: User = Depends(require_organization("org_id"))):
+async def get_org_data(org_id: str, user: Annotated[User, Depends(require_organization("org_id"))]):
     return {"org_id": org_id, "data": []}
 
 
 @app.websocket("/ws")
-async def echo(websocket: WebSocket, user: User = Depends(get_current_user)):
+async def echo(websocket: WebSocket, user: Annotated[User, Depends(get_current_user)]):
     await websocket.accept()
     await websocket.send_json({"user_id": user.user_id})
     async for text in websocket.iter_text():

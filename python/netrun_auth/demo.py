@@ -20,7 +20,7 @@ import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 __all__ = ["DEMO_USERS", "DemoUser", "add_demo_command", "create_app", "demo_config", "run_demo"]
 
@@ -129,12 +129,12 @@ def create_app(
         return await manager.refresh_token(body.refresh_token)
 
     @app.post("/auth/logout")
-    async def logout(token: str = Depends(get_current_token)) -> dict[str, str]:
+    async def logout(token: Annotated[str, Depends(get_current_token)]) -> dict[str, str]:
         await manager.logout(token)
         return {"message": "Logged out"}
 
     @app.get("/me")
-    async def me(user: User = Depends(get_current_user)) -> dict[str, Any]:
+    async def me(user: Annotated[User, Depends(get_current_user)]) -> dict[str, Any]:
         return {
             "user_id": user.user_id,
             "organization_id": user.organization_id,
@@ -143,23 +143,23 @@ def create_app(
         }
 
     @app.get("/admin")
-    async def admin(user: User = Depends(require_roles("admin"))) -> dict[str, str]:
+    async def admin(user: Annotated[User, Depends(require_roles("admin"))]) -> dict[str, str]:
         return {"message": f"Admin access for {user.user_id}"}
 
     @app.delete("/users/{user_id}")
     async def delete_user(
-        user_id: str, user: User = Depends(require_permissions("users:delete"))
+        user_id: str, user: Annotated[User, Depends(require_permissions("users:delete"))]
     ) -> dict[str, str]:
         return {"message": f"Deleted user {user_id}", "by": user.user_id}
 
     @app.get("/organizations/{org_id}/data")
     async def organization_data(
-        org_id: str, user: User = Depends(require_organization("org_id"))
+        org_id: str, user: Annotated[User, Depends(require_organization("org_id"))]
     ) -> dict[str, Any]:
         return {"org_id": org_id, "data": []}
 
     @app.websocket("/ws")
-    async def echo(websocket: WebSocket, user: User = Depends(get_current_user)) -> None:
+    async def echo(websocket: WebSocket, user: Annotated[User, Depends(get_current_user)]) -> None:
         await websocket.accept()
         await websocket.send_json({"user_id": user.user_id})
         async for text in websocket.iter_text():

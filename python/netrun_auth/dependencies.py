@@ -27,7 +27,7 @@ as JSON and an RFC 6750 ``WWW-Authenticate`` header.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -47,6 +47,10 @@ from .types import TokenClaims, User
 
 __all__ = [
     "BearerAuth",
+    "CurrentClaims",
+    "CurrentToken",
+    "CurrentUser",
+    "OptionalUser",
     "bearer_auth",
     "configure",
     "get_auth_context",
@@ -135,23 +139,26 @@ bearer_auth = BearerAuth()
 """The scheme instance all dependencies here share (one ``BearerAuth`` entry in OpenAPI)."""
 
 
+_Context = Annotated[AuthContext, Depends(bearer_auth)]
+
+
 def _not_authenticated() -> AuthenticationError:
     return AuthenticationError("Not authenticated", code=NOT_AUTHENTICATED)
 
 
-async def get_auth_context(ctx: AuthContext = Depends(bearer_auth)) -> AuthContext:
+async def get_auth_context(ctx: _Context) -> AuthContext:
     """The request's :class:`AuthContext` (``user``/``claims``/``token`` ``None`` if anonymous)."""
     return ctx
 
 
-async def get_current_user(ctx: AuthContext = Depends(bearer_auth)) -> User:
+async def get_current_user(ctx: _Context) -> User:
     """The authenticated :class:`User`; 401 when the request has no valid token."""
     if ctx.user is None:
         raise _not_authenticated()
     return ctx.user
 
 
-async def get_optional_user(ctx: AuthContext = Depends(bearer_auth)) -> User | None:
+async def get_optional_user(ctx: _Context) -> User | None:
     """The authenticated :class:`User`, or ``None`` for a request without a token.
 
     A request with a bad token is still a 401.
@@ -159,7 +166,7 @@ async def get_optional_user(ctx: AuthContext = Depends(bearer_auth)) -> User | N
     return ctx.user
 
 
-async def get_current_token(ctx: AuthContext = Depends(bearer_auth)) -> str:
+async def get_current_token(ctx: _Context) -> str:
     """The raw access token of this request (validated); 401 without one.
 
     Makes logout one line: ``await jwt_manager.logout(token)``.
@@ -169,7 +176,7 @@ async def get_current_token(ctx: AuthContext = Depends(bearer_auth)) -> str:
     return ctx.token
 
 
-async def get_token_claims(ctx: AuthContext = Depends(bearer_auth)) -> TokenClaims:
+async def get_token_claims(ctx: _Context) -> TokenClaims:
     """The validated :class:`TokenClaims` of this request's token; 401 without one."""
     if ctx.claims is None:
         raise _not_authenticated()
@@ -183,7 +190,7 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[User]]:
     """
     wanted = tuple(roles)
 
-    async def dependency(ctx: AuthContext = Depends(bearer_auth)) -> User:
+    async def dependency(ctx: _Context) -> User:
         user = ctx.user
         if user is None:
             raise _not_authenticated()
@@ -229,7 +236,7 @@ def require_permissions(*permissions: str) -> Callable[..., Awaitable[User]]:
     """
     wanted = tuple(permissions)
 
-    async def dependency(conn: HTTPConnection, ctx: AuthContext = Depends(bearer_auth)) -> User:
+    async def dependency(conn: HTTPConnection, ctx: _Context) -> User:
         user = ctx.user
         if user is None:
             raise _not_authenticated()
@@ -257,7 +264,7 @@ def require_organization(
     """
     bypass = tuple(bypass_roles)
 
-    async def dependency(conn: HTTPConnection, ctx: AuthContext = Depends(bearer_auth)) -> User:
+    async def dependency(conn: HTTPConnection, ctx: _Context) -> User:
         user = ctx.user
         if user is None:
             raise _not_authenticated()
@@ -275,3 +282,13 @@ def require_organization(
 
     dependency.__name__ = dependency.__qualname__ = f"require_organization({param})"
     return dependency
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+"""``user: CurrentUser`` in a route is ``user: User = Depends(get_current_user)``."""
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+"""``user: OptionalUser`` in a route is ``Depends(get_optional_user)``."""
+CurrentToken = Annotated[str, Depends(get_current_token)]
+"""``token: CurrentToken`` in a route is ``Depends(get_current_token)``."""
+CurrentClaims = Annotated[TokenClaims, Depends(get_token_claims)]
+"""``claims: CurrentClaims`` in a route is ``Depends(get_token_claims)``."""

@@ -39,6 +39,7 @@ instead of becoming a 500.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -390,10 +391,8 @@ class AuthenticationMiddleware:
             if not started:
                 await send(close)
                 return
-            try:
+            with contextlib.suppress(RuntimeError, OSError):  # the app may have closed it
                 await send(close)
-            except (RuntimeError, OSError):  # the app had already closed the socket
-                pass
             return
         on_error = self.on_error or _app_handler(scope, exc) or auth_error_response
         response = on_error(Request(scope, receive), exc)

@@ -5,8 +5,9 @@ live object (a module-level `None` filled in by a startup hook would not be).
 """
 
 import redis.asyncio as redis
-from config import config
 from netrun_auth import JWTManager
+
+from config import config
 
 # Revocations (logout, refresh-token reuse) are shared through Redis when
 # NETRUN_AUTH_REDIS_URL is set; otherwise they live in this process's memory.

@@ -8,12 +8,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Annotated
 
-import auth
-from auth import jwt_manager, redis_client
-from config import config, verify_config
 from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
 from fastapi.responses import JSONResponse
-from models import LoginRequest, RefreshTokenRequest
 from netrun_auth.dependencies import (
     get_current_token,
     get_current_user,
@@ -24,6 +20,11 @@ from netrun_auth.dependencies import (
 from netrun_auth.exceptions import AuthenticationError
 from netrun_auth.middleware import AuthenticationMiddleware, www_authenticate
 from netrun_auth.types import TokenPair, User
+
+import auth
+from auth import jwt_manager, redis_client
+from config import config, verify_config
+from models import LoginRequest, RefreshTokenRequest
 
 # Stand-in for your user database: email -> (password, user_id, organization, roles, permissions).
 USERS = {

@@ -112,10 +112,12 @@ class TestDependencies:
         with connect(f"{test_app_server.ws_url}/ws-open") as ws:
             assert json.loads(ws.recv(timeout=5)) == {"user_id": None}
         for headers in ({}, bearer("bad")):
-            with connect(f"{test_app_server.ws_url}/ws", additional_headers=headers) as ws:
-                with pytest.raises(ConnectionClosed) as closed:
-                    ws.recv(timeout=5)
-                assert closed.value.rcvd.code == 1008
+            with (
+                connect(f"{test_app_server.ws_url}/ws", additional_headers=headers) as ws,
+                pytest.raises(ConnectionClosed) as closed,
+            ):
+                ws.recv(timeout=5)
+            assert closed.value.rcvd.code == 1008
 
     def test_openapi_bearer_scheme(self, test_app_server):
         with test_app_server.client() as c:

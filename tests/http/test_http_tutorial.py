@@ -165,9 +165,11 @@ def test_websocket_accepted(server, client):
 
 @pytest.mark.parametrize("headers", [{"Authorization": "Bearer not-a-token"}, {}])
 def test_websocket_rejected_with_1008(server, headers):
-    with connect(f"{server.ws_url}/ws", additional_headers=headers) as ws:
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=5)
+    with (
+        connect(f"{server.ws_url}/ws", additional_headers=headers) as ws,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        ws.recv(timeout=5)
     assert closed.value.rcvd.code == 1008
 
 

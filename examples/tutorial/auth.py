@@ -9,13 +9,12 @@ from netrun_auth import JWTManager
 
 from config import config
 
-# Revocations (logout, refresh-token reuse) are shared through Redis when
-# NETRUN_AUTH_REDIS_URL is set; otherwise they live in this process's memory.
-redis_client = redis.from_url(config.redis_url) if config.redis_url else None
+# Revocations (logout, refresh-token reuse) are shared by every worker through Redis.
+# The client connects lazily, on first use.
+redis_client = redis.from_url(config.redis_url)
 jwt_manager = JWTManager(config, redis_client)
 
 
 async def shutdown() -> None:
     """Release what the objects above hold."""
-    if redis_client is not None:
-        await redis_client.aclose()
+    await redis_client.aclose()

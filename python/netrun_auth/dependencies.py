@@ -93,8 +93,8 @@ def configure(
         jwt_manager = jwt_manager.with_redis(redis_client)
     if config is None:
         config = getattr(jwt_manager, "config", None)
-    cookie_name = getattr(config, "auth_cookie_name", None)
-    setattr(app.state, _STATE_ATTR, AuthSettings(jwt_manager, rbac_manager, cookie_name))
+    settings = AuthSettings.from_config(jwt_manager, rbac_manager, config)
+    setattr(app.state, _STATE_ATTR, settings)
     if install_error_handler and AuthenticationError not in app.exception_handlers:
         app.add_exception_handler(AuthenticationError, auth_exception_handler)
 
@@ -125,7 +125,7 @@ class BearerAuth(SecurityBase):
                 "netrun_auth: no JWTManager registered; add AuthenticationMiddleware "
                 "or call netrun_auth.dependencies.configure(app, jwt_manager)"
             )
-        token = extract_token(conn.scope, settings.cookie_name)
+        token = extract_token(conn.scope, settings.cookie_name, settings.max_token_bytes)
         if token is None:
             ctx = AuthContext(settings)
         else:

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PUBLIC_PATHS",
-    "MAX_AUTHORIZATION_BYTES",
+    "MAX_TOKEN_BYTES",
     "SCOPE_KEY",
     "AuthContext",
     "AuthSettings",
@@ -78,8 +78,8 @@ DEFAULT_PUBLIC_PATHS: tuple[str, ...] = (
 )
 """Paths where a bad token does not stop the request (used when no config says otherwise)."""
 
-MAX_AUTHORIZATION_BYTES = 8192 + len("Bearer ")
-"""Longest ``Authorization`` header (or auth cookie) accepted; longer ones are a 401."""
+MAX_TOKEN_BYTES = 8192
+"""Longest token accepted when the config does not say (``config.max_token_bytes``)."""
 
 SCOPE_KEY = "netrun_auth"
 """Key of the :class:`AuthContext` in the ASGI scope."""
@@ -98,14 +98,29 @@ _WS_TRY_AGAIN_LATER = 1013
 class AuthSettings:
     """What the middleware (or :func:`netrun_auth.dependencies.configure`) registered."""
 
-    __slots__ = ("cookie_name", "jwt_manager", "rbac_manager")
+    __slots__ = ("cookie_name", "jwt_manager", "max_token_bytes", "rbac_manager")
 
     def __init__(
-        self, jwt_manager: Any, rbac_manager: Any = None, cookie_name: str | None = None
+        self,
+        jwt_manager: Any,
+        rbac_manager: Any = None,
+        cookie_name: str | None = None,
+        max_token_bytes: int = MAX_TOKEN_BYTES,
     ) -> None:
         self.jwt_manager = jwt_manager
         self.rbac_manager = rbac_manager
         self.cookie_name = cookie_name
+        self.max_token_bytes = max_token_bytes
+
+    @classmethod
+    def from_config(
+        cls, jwt_manager: Any, rbac_manager: Any, config: Any, cookie_name: str | None = None
+    ) -> AuthSettings:
+        """Settings with ``auth_cookie_name`` and ``max_token_bytes`` read from ``config``."""
+        if cookie_name is None:
+            cookie_name = getattr(config, "auth_cookie_name", None)
+        max_bytes = getattr(config, "max_token_bytes", None) or MAX_TOKEN_BYTES
+        return cls(jwt_manager, rbac_manager, cookie_name, max_bytes)
 
 
 class AuthContext:
@@ -142,11 +157,14 @@ class TokenCredentials(AuthCredentials):
         self.token = token
 
 
-def extract_token(scope: Scope, cookie_name: str | None = None) -> str | None:
+def extract_token(
+    scope: Scope, cookie_name: str | None = None, max_bytes: int = MAX_TOKEN_BYTES
+) -> str | None:
     """The bearer token of a request, or ``None`` when it carries none.
 
     Raises :class:`TokenInvalidError` for an ``Authorization`` header that is not a
-    single, ASCII, reasonably sized ``Bearer <token>`` (and for such a cookie).
+    single, ASCII ``Bearer <token>`` with a token of at most ``max_bytes`` (and for
+    such a cookie).
     """
     header: bytes | None = None
     cookies: list[bytes] | None = None
@@ -160,14 +178,14 @@ def extract_token(scope: Scope, cookie_name: str | None = None) -> str | None:
                 cookies = []
             cookies.append(value)
     if header is not None:
-        return _parse_authorization(header)
+        return _parse_authorization(header, max_bytes)
     if cookies is not None:
-        return _cookie_token(cookies, cookie_name)  # type: ignore[arg-type]
+        return _cookie_token(cookies, cookie_name, max_bytes)  # type: ignore[arg-type]
     return None
 
 
-def _parse_authorization(raw: bytes) -> str:
-    if len(raw) > MAX_AUTHORIZATION_BYTES:
+def _parse_authorization(raw: bytes, max_bytes: int) -> str:
+    if len(raw) > max_bytes + 16:
         raise TokenInvalidError("Authorization header is too large")
     try:
         value = raw.decode("ascii")
@@ -184,9 +202,9 @@ def _parse_authorization(raw: bytes) -> str:
     return token
 
 
-def _cookie_token(values: list[bytes], cookie_name: str) -> str | None:
+def _cookie_token(values: list[bytes], cookie_name: str, max_bytes: int) -> str | None:
     raw = b"; ".join(values)
-    if len(raw) > 4 * MAX_AUTHORIZATION_BYTES:
+    if len(raw) > 4 * max_bytes:
         raise TokenInvalidError("Cookie header is too large")
     try:
         token = cookie_parser(raw.decode("latin-1")).get(cookie_name)
@@ -194,7 +212,7 @@ def _cookie_token(values: list[bytes], cookie_name: str) -> str | None:
         raise TokenInvalidError("Cookie header is malformed") from None
     if token is None:
         return None
-    if not token or len(token) > MAX_AUTHORIZATION_BYTES or not token.isascii():
+    if not token or len(token) > max_bytes or not token.isascii():
         raise TokenInvalidError("Authentication cookie is malformed")
     if not token.isprintable() or " " in token:
         raise TokenInvalidError("Authentication cookie is malformed")
@@ -319,9 +337,7 @@ class AuthenticationMiddleware:
             public_paths = getattr(config, "public_paths", None)
             if public_paths is None:
                 public_paths = DEFAULT_PUBLIC_PATHS
-        if cookie_name is None:
-            cookie_name = getattr(config, "auth_cookie_name", None)
-        self.settings = AuthSettings(jwt_manager, rbac_manager, cookie_name)
+        self.settings = AuthSettings.from_config(jwt_manager, rbac_manager, config, cookie_name)
         self.on_error: OnError | None = on_error
         self._validate = jwt_manager.validate_token
         self._is_public = _public_path_matcher(list(public_paths))
@@ -335,7 +351,7 @@ class AuthenticationMiddleware:
         settings = self.settings
         ctx = AuthContext(settings)
         try:
-            token = extract_token(scope, settings.cookie_name)
+            token = extract_token(scope, settings.cookie_name, settings.max_token_bytes)
             if token is not None:
                 claims = await self._validate(token)
                 ctx.token = token

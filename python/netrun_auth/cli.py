@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     keygen = sub.add_parser("keygen", help="generate a key pair as PEM files (mode 0600)")
-    keygen.add_argument("--type", choices=KEY_TYPES, default="rsa2048", help="key type (default rsa2048)")
+    keygen.add_argument(
+        "--type", choices=KEY_TYPES, default="rsa2048", help="key type (default rsa2048)"
+    )
     keygen.add_argument("--out-dir", type=Path, default=Path("."), help="directory (default .)")
     keygen.add_argument("--name", default="private_key", help="private key file stem")
     keygen.add_argument("--public-name", default="public_key", help="public key file stem")
@@ -109,7 +111,10 @@ def _optional_commands() -> list[Callable[[Any], None]]:
 def _keygen(args: argparse.Namespace) -> int:
     private_pem, public_pem = _core.generate_key(args.type)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    targets = [(args.out_dir / f"{args.name}.pem", private_pem), (args.out_dir / f"{args.public_name}.pem", public_pem)]
+    targets = [
+        (args.out_dir / f"{args.name}.pem", private_pem),
+        (args.out_dir / f"{args.public_name}.pem", public_pem),
+    ]
     existing = [str(path) for path, _ in targets if path.exists()]
     if existing and not args.force:
         raise ConfigurationError(f"refusing to overwrite {', '.join(existing)} (use --force)")
@@ -131,7 +136,9 @@ def _write_private(path: Path, data: bytes) -> None:
 def _token(args: argparse.Namespace) -> int:
     manager = JWTManager(AuthConfig())
     pair = asyncio.run(
-        manager.generate_token_pair(args.user_id, args.organization_id, args.roles, args.permissions)
+        manager.generate_token_pair(
+            args.user_id, args.organization_id, args.roles, args.permissions
+        )
     )
     print(json.dumps(pair.model_dump(), indent=2))
     return 0
@@ -176,11 +183,17 @@ async def _walk() -> None:
             _env_file=None,
         )
         manager = JWTManager(config)
-        step(f"JWTManager ready: {manager.engine.algorithm}, kid {manager.engine.key_id}, in-memory store")
+        step(
+            f"JWTManager ready: {manager.engine.algorithm}, kid {manager.engine.key_id}, in-memory store"
+        )
         pair = await manager.generate_token_pair("user123", "org456", ["user"], ["projects:read"])
-        step(f"issued a token pair: access expires in {pair.expires_in} s, session {pair.session_id}")
+        step(
+            f"issued a token pair: access expires in {pair.expires_in} s, session {pair.session_id}"
+        )
         claims = await manager.validate_token(pair.access_token)
-        step(f"validated the access token: user {claims.user_id}, org {claims.organization_id}, roles {claims.roles}")
+        step(
+            f"validated the access token: user {claims.user_id}, org {claims.organization_id}, roles {claims.roles}"
+        )
         try:
             await manager.validate_token(pair.refresh_token)
         except NetrunAuthError as exc:

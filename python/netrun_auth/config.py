@@ -40,7 +40,9 @@ class AuthConfig(BaseSettings):
         default_factory=list,
         description="Algorithms accepted when verifying (comma-separated); default: jwt_algorithm",
     )
-    jwt_private_key_path: Path | None = Field(None, description="PEM or JWK file of the signing key")
+    jwt_private_key_path: Path | None = Field(
+        None, description="PEM or JWK file of the signing key"
+    )
     jwt_public_key_path: Path | None = Field(None, description="PEM or JWK file of its public key")
     jwt_private_key: SecretStr | None = Field(None, description="Inline signing key (PEM or JWK)")
     jwt_public_key: str | None = Field(None, description="Inline public key (PEM or JWK)")
@@ -65,7 +67,13 @@ class AuthConfig(BaseSettings):
 
     # HTTP integration.
     public_paths: _CommaList = Field(
-        default_factory=lambda: ["/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"],
+        default_factory=lambda: [
+            "/health",
+            "/docs",
+            "/docs/oauth2-redirect",
+            "/redoc",
+            "/openapi.json",
+        ],
         description="Paths where a bad token is ignored instead of answered with 401",
     )
     auth_cookie_name: str | None = Field(None, description="Also read the token from this cookie")
@@ -87,7 +95,9 @@ class AuthConfig(BaseSettings):
         except ValidationError as exc:
             raise _configuration_error(exc) from None
 
-    @field_validator("jwt_allowed_algorithms", "public_paths", "jwt_verification_key_paths", mode="before")
+    @field_validator(
+        "jwt_allowed_algorithms", "public_paths", "jwt_verification_key_paths", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

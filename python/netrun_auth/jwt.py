@@ -40,7 +40,11 @@ class JWTManager:
         self.config = config if config is not None else AuthConfig()
         self.engine = engine if engine is not None else build_engine(self.config)
         if store is None:
-            store = _redis_store(redis_client, self.config) if redis_client is not None else MemoryStore()
+            store = (
+                _redis_store(redis_client, self.config)
+                if redis_client is not None
+                else MemoryStore()
+            )
         self.store: RevocationStore = store
 
     def with_store(self, store: RevocationStore) -> JWTManager:

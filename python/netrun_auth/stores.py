@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from . import _core
 
-__all__ = ["RevocationStore", "MemoryStore"]
+__all__ = ["MemoryStore", "RevocationStore"]
 
 
 @runtime_checkable

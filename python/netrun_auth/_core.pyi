@@ -118,3 +118,32 @@ class MemoryStore:
     def spend_refresh(self, claims: Claims) -> bool:
         """True the first time a refresh token is spent; False on reuse."""
     def __len__(self) -> int: ...
+
+@final
+class Keyspace:
+    """Store key names: one prefix, a hash tag per user (one Cluster slot), never a raw token."""
+
+    def __init__(self, prefix: str = "netrun:") -> None: ...
+    def check_keys(self, claims: Claims) -> list[str]:
+        """[token key, session key, user key]: what one validation reads."""
+    def token(self, user_id: str, jti: str) -> str: ...
+    def session(self, user_id: str, session_id: str) -> str: ...
+    def session_prefix(self, user_id: str) -> str: ...
+    def session_member(self, session_id: str) -> str: ...
+    def sessions(self, user_id: str) -> str: ...
+    def user(self, user_id: str) -> str: ...
+    def spent(self, user_id: str, jti: str) -> str: ...
+
+def decide(
+    claims: Claims,
+    token_revoked: bool,
+    session_revoked: bool,
+    user_revoked_before: int | None,
+) -> None:
+    """Raise TokenRevokedError if what a store read revokes the token."""
+
+def retain_until(expires_at: int) -> int:
+    """When an entry covering a token that expires at ``expires_at`` may be forgotten."""
+
+def redis_scripts() -> list[tuple[str, str]]:
+    """(name, Lua source) of the Redis store's scripts: spend_refresh, revoke_user, register_session."""

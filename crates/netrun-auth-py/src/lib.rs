@@ -7,6 +7,7 @@ mod claims;
 mod engine;
 mod errors;
 mod json;
+mod revocation;
 mod store;
 
 use pyo3::prelude::*;
@@ -20,5 +21,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::PyMemoryStore>()?;
     m.add_function(wrap_pyfunction!(engine::decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
+    m.add_class::<revocation::PyKeyspace>()?;
+    m.add_function(wrap_pyfunction!(revocation::decide, m)?)?;
+    m.add_function(wrap_pyfunction!(revocation::retain_until, m)?)?;
+    m.add_function(wrap_pyfunction!(revocation::redis_scripts, m)?)?;
     Ok(())
 }

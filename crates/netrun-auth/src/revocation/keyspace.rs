@@ -37,7 +37,18 @@ impl Keyspace {
 
     /// Marks one revoked session.
     pub fn session(&self, user_id: &str, session_id: &str) -> String {
-        format!("{}sid:{}", self.user_prefix(user_id), component(session_id))
+        format!("{}{}", self.session_prefix(user_id), component(session_id))
+    }
+
+    /// What precedes a session's member name in its key (for scripts).
+    pub fn session_prefix(&self, user_id: &str) -> String {
+        format!("{}sid:", self.user_prefix(user_id))
+    }
+
+    /// A session's member name in the user's sessions set: `session_prefix + member`
+    /// is its key.
+    pub fn session_member(&self, session_id: &str) -> String {
+        component(session_id)
     }
 
     /// Holds the time of the user's last logout-everywhere.

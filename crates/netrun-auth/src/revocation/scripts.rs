@@ -17,7 +17,8 @@ return 0
 /// Log a user out everywhere: revoke every live registered session and record the time.
 ///
 /// KEYS: sessions sorted set, user key. ARGV: now, TTL of the user key,
-/// session key prefix (`<prefix>{user}:sid:`).
+/// session key prefix ([`Keyspace::session_prefix`](super::Keyspace::session_prefix)).
+/// Set members are [`Keyspace::session_member`](super::Keyspace::session_member) names.
 pub const REVOKE_USER: &str = r#"
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES')
 for i = 1, #live, 2 do
@@ -33,7 +34,7 @@ return #live / 2
 
 /// Register a live session so that logging its user out everywhere revokes it.
 ///
-/// KEYS: sessions sorted set. ARGV: session id, retained-until time, now.
+/// KEYS: sessions sorted set. ARGV: session member name, retained-until time, now.
 pub const REGISTER_SESSION: &str = r#"
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])

@@ -49,7 +49,10 @@ class IssuedPair:
 
 @final
 class TokenEngine:
-    """Key set, claim rules and verified-token cache. Keys are parsed once, here."""
+    """Key set, claim rules and verified-token cache. Keys are parsed once, here.
+
+    Each key argument is ``(setting name, PEM or JWK bytes)``; the name is used in errors.
+    """
 
     def __init__(
         self,
@@ -58,9 +61,10 @@ class TokenEngine:
         audience: str,
         algorithm: str = "RS256",
         allowed_algorithms: list[str] | None = None,
-        signing_key: bytes | None = None,
-        verification_keys: list[bytes] | None = None,
-        secret: bytes | None = None,
+        signing_key: tuple[str, bytes] | None = None,
+        public_key: tuple[str, bytes] | None = None,
+        verification_keys: list[tuple[str, bytes]] | None = None,
+        secret: tuple[str, bytes] | None = None,
         key_id: str | None = None,
         access_ttl_seconds: int = 900,
         refresh_ttl_seconds: int = 2_592_000,
@@ -71,7 +75,7 @@ class TokenEngine:
     @property
     def algorithm(self) -> str: ...
     @property
-    def key_id(self) -> str: ...
+    def key_id(self) -> str | None: ...
     @property
     def access_ttl_seconds(self) -> int: ...
     @property
@@ -82,10 +86,11 @@ class TokenEngine:
         organization_id: str | None = None,
         roles: list[str] | None = None,
         permissions: list[str] | None = None,
-        extra: dict[str, Any] | None = None,
+        extra_json: str | None = None,
         session_id: str | None = None,
     ) -> IssuedPair: ...
-    def verify(self, token: str, expected_type: str = "access") -> Claims: ...
+    def verify(self, token: str, expected_type: str | None = "access") -> Claims:
+        """Verify signature and claims; ``expected_type=None`` accepts either type."""
     def jwks(self) -> dict[str, Any]: ...
     def cache_len(self) -> int: ...
 
@@ -113,3 +118,32 @@ class MemoryStore:
     def spend_refresh(self, claims: Claims) -> bool:
         """True the first time a refresh token is spent; False on reuse."""
     def __len__(self) -> int: ...
+
+@final
+class Keyspace:
+    """Store key names: one prefix, a hash tag per user (one Cluster slot), never a raw token."""
+
+    def __init__(self, prefix: str = "netrun:") -> None: ...
+    def check_keys(self, claims: Claims) -> list[str]:
+        """[token key, session key, user key]: what one validation reads."""
+    def token(self, user_id: str, jti: str) -> str: ...
+    def session(self, user_id: str, session_id: str) -> str: ...
+    def session_prefix(self, user_id: str) -> str: ...
+    def session_member(self, session_id: str) -> str: ...
+    def sessions(self, user_id: str) -> str: ...
+    def user(self, user_id: str) -> str: ...
+    def spent(self, user_id: str, jti: str) -> str: ...
+
+def decide(
+    claims: Claims,
+    token_revoked: bool,
+    session_revoked: bool,
+    user_revoked_before: int | None,
+) -> None:
+    """Raise TokenRevokedError if what a store read revokes the token."""
+
+def retain_until(expires_at: int) -> int:
+    """When an entry covering a token that expires at ``expires_at`` may be forgotten."""
+
+def redis_scripts() -> list[tuple[str, str]]:
+    """(name, Lua source) of the Redis store's scripts: spend_refresh, revoke_user, register_session."""

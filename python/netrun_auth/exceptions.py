@@ -15,16 +15,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 __all__ = [
-    "NetrunAuthError",
     "AuthenticationError",
-    "TokenInvalidError",
-    "TokenExpiredError",
-    "TokenRevokedError",
-    "TokenReuseError",
     "AuthorizationError",
-    "StoreUnavailableError",
     "ConfigurationError",
+    "NetrunAuthError",
     "PasswordHashError",
+    "StoreUnavailableError",
+    "TokenExpiredError",
+    "TokenInvalidError",
+    "TokenReuseError",
+    "TokenRevokedError",
 ]
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["User", "Role", "TokenPair", "TokenClaims", "TokenType"]
+__all__ = ["Role", "TokenClaims", "TokenPair", "TokenType", "User"]
 
 TokenType = Literal["access", "refresh"]
 

@@ -1,1 +1,29 @@
-use pyo3::prelude::*; #[pymodule] fn _core(_m: &Bound<PyModule>) -> PyResult<()> { Ok(()) }
+//! `netrun_auth._core`: the Python bindings of the netrun-auth engine.
+//!
+//! Thin by design: convert types, convert errors (in [`errors`] only), release
+//! the GIL around expensive work. All logic lives in the `netrun-auth` crate.
+
+mod claims;
+mod engine;
+mod errors;
+mod json;
+mod revocation;
+mod store;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<claims::PyClaims>()?;
+    m.add_class::<engine::PyTokenEngine>()?;
+    m.add_class::<engine::PyIssuedPair>()?;
+    m.add_class::<store::PyMemoryStore>()?;
+    m.add_function(wrap_pyfunction!(engine::decode_unverified, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
+    m.add_class::<revocation::PyKeyspace>()?;
+    m.add_function(wrap_pyfunction!(revocation::decide, m)?)?;
+    m.add_function(wrap_pyfunction!(revocation::retain_until, m)?)?;
+    m.add_function(wrap_pyfunction!(revocation::redis_scripts, m)?)?;
+    Ok(())
+}

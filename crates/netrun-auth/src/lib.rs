@@ -1,1 +1,29 @@
-pub fn x() {}
+//! # netrun-auth engine
+//!
+//! JSON Web Token issuing and verification, key handling and revocation logic
+//! for netrun-auth. Pure Rust: no Python, no web framework. The Python package
+//! (`netrun_auth`) and the axum integration are thin fronts over this crate.
+//!
+//! - [`token`]: [`TokenEngine`] issues token pairs and verifies tokens (RFC 7519, RFC 8725).
+//! - [`claims`]: the typed claim set and its checks.
+//! - [`keys`] and [`jwk`]: key material (PEM, JWK, JWKS), parsed once.
+//! - [`algorithm`]: the JWS algorithms and the key families they need.
+//! - [`cache`]: the verified-token cache.
+//! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
+//! - [`error`]: the error type.
+
+pub mod algorithm;
+pub mod base64url;
+pub mod cache;
+pub mod claims;
+pub mod error;
+pub mod json;
+pub mod jwk;
+pub mod keys;
+pub mod revocation;
+pub mod token;
+
+pub use algorithm::Algorithm;
+pub use claims::{Claims, TokenType};
+pub use error::{Error, ErrorKind, Result};
+pub use token::{EngineConfig, KeyConfig, PairRequest, TokenEngine};

@@ -1,0 +1,102 @@
+//! `Claims`: the verified claims of one token, shared with the engine's cache.
+
+use std::sync::Arc;
+
+use netrun_auth::claims::Audience;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3::IntoPyObjectExt;
+
+use crate::json::map_to_py;
+
+/// Verified claims (immutable).
+#[pyclass(frozen, module = "netrun_auth._core", name = "Claims")]
+pub struct PyClaims(pub Arc<netrun_auth::Claims>);
+
+#[pymethods]
+impl PyClaims {
+    #[getter]
+    fn user_id(&self) -> &str {
+        &self.0.subject
+    }
+    #[getter]
+    fn organization_id(&self) -> Option<&str> {
+        self.0.organization_id.as_deref()
+    }
+    #[getter]
+    fn roles(&self) -> Vec<String> {
+        self.0.roles.clone()
+    }
+    #[getter]
+    fn permissions(&self) -> Vec<String> {
+        self.0.permissions.clone()
+    }
+    #[getter]
+    fn jti(&self) -> &str {
+        &self.0.jti
+    }
+    #[getter]
+    fn session_id(&self) -> Option<&str> {
+        self.0.session_id.as_deref()
+    }
+    #[getter]
+    fn token_type(&self) -> &'static str {
+        self.0.token_type.as_str()
+    }
+    #[getter]
+    fn issued_at(&self) -> Option<i64> {
+        self.0.issued_at
+    }
+    #[getter]
+    fn not_before(&self) -> Option<i64> {
+        self.0.not_before
+    }
+    #[getter]
+    fn expires_at(&self) -> i64 {
+        self.0.expires_at
+    }
+    #[getter]
+    fn issuer(&self) -> &str {
+        &self.0.issuer
+    }
+    #[getter]
+    fn audience<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.0.audience {
+            Audience::One(aud) => aud.into_bound_py_any(py),
+            Audience::Many(auds) => auds.into_bound_py_any(py),
+        }
+    }
+    #[getter]
+    fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        map_to_py(py, &self.0.extra)
+    }
+
+    /// The claims keyed by `TokenClaims` field names (times as epoch seconds).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = &self.0;
+        let dict = PyDict::new(py);
+        dict.set_item("user_id", &c.subject)?;
+        dict.set_item("organization_id", c.organization_id.as_deref())?;
+        dict.set_item("roles", &c.roles)?;
+        dict.set_item("permissions", &c.permissions)?;
+        dict.set_item("jti", &c.jti)?;
+        dict.set_item("session_id", c.session_id.as_deref())?;
+        dict.set_item("token_type", c.token_type.as_str())?;
+        dict.set_item("issued_at", c.issued_at)?;
+        dict.set_item("not_before", c.not_before)?;
+        dict.set_item("expires_at", c.expires_at)?;
+        dict.set_item("issuer", &c.issuer)?;
+        dict.set_item("audience", self.audience(py)?)?;
+        dict.set_item("extra", self.extra(py)?)?;
+        Ok(dict)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Claims(user_id={:?}, token_type={:?}, jti={:?})",
+            self.0.subject,
+            self.0.token_type.as_str(),
+            self.0.jti
+        )
+    }
+}

@@ -1,0 +1,50 @@
+//! `MemoryStore`: the embedded revocation store.
+
+use netrun_auth::claims::now;
+use netrun_auth::revocation::MemoryStore;
+use pyo3::prelude::*;
+
+use crate::claims::PyClaims;
+use crate::errors::IntoPyResult;
+
+/// One process's revocation state, bounded by token expiry.
+#[pyclass(frozen, module = "netrun_auth._core", name = "MemoryStore")]
+#[derive(Default)]
+pub struct PyMemoryStore(MemoryStore);
+
+#[pymethods]
+impl PyMemoryStore {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    fn check(&self, py: Python<'_>, claims: &PyClaims) -> PyResult<()> {
+        self.0.check(&claims.0, now()).into_py_result(py)
+    }
+
+    fn register_session(&self, user_id: &str, session_id: &str, expires_at: i64) {
+        self.0.register_session(user_id, session_id, expires_at);
+    }
+
+    fn revoke_token(&self, claims: &PyClaims) {
+        self.0.revoke_token(&claims.0, now());
+    }
+
+    fn revoke_session(&self, user_id: &str, session_id: &str, expires_at: i64) {
+        self.0
+            .revoke_session(user_id, session_id, expires_at, now());
+    }
+
+    fn revoke_user(&self, user_id: &str, ttl_seconds: i64) {
+        self.0.revoke_user(user_id, now(), ttl_seconds);
+    }
+
+    fn spend_refresh(&self, claims: &PyClaims) -> bool {
+        self.0.spend_refresh(&claims.0, now())
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
+}

@@ -1,0 +1,453 @@
+//! The token engine: issues token pairs and verifies tokens (RFC 7519 / RFC 8725).
+//!
+//! Verification order: size cap, three segments, header (strict base64url and
+//! JSON), `alg` in the configured allow-list, no `crit`, key by `kid`, signature,
+//! payload (strict JSON, typed claims), time, issuer, audience, token type.
+//! Header-embedded keys and key URLs (`jwk`, `jku`, `x5u`, `x5c`) are never used.
+
+use std::sync::Arc;
+
+use aws_lc_rs::rand::{self, SecureRandom as _};
+use serde_json::{json, Map, Value};
+
+use crate::algorithm::{Algorithm, KeyFamily};
+use crate::base64url;
+use crate::cache::VerifiedCache;
+use crate::claims::{self, Audience, ClaimRules, Claims, TokenType, REGISTERED};
+use crate::error::{Error, Result};
+use crate::json;
+use crate::keys::{SigningKey, VerifyingKey};
+
+/// Largest header segment looked at, in base64url characters.
+const MAX_HEADER_CHARS: usize = 2048;
+
+/// Engine settings. Every field documents its default.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// `iss` put in and required of every token. Required.
+    pub issuer: String,
+    /// `aud` put in and required of every token. Required.
+    pub audience: String,
+    /// Signing algorithm. Default RS256.
+    pub algorithm: Algorithm,
+    /// Algorithms accepted when verifying. Default: only `algorithm`.
+    pub allowed_algorithms: Vec<Algorithm>,
+    /// Access token lifetime. Default 900 s (15 minutes).
+    pub access_ttl_seconds: i64,
+    /// Refresh token lifetime. Default 2 592 000 s (30 days).
+    pub refresh_ttl_seconds: i64,
+    /// Clock skew tolerated. Default 30 s, at most 300.
+    pub leeway_seconds: i64,
+    /// Tokens longer than this are refused before any parsing. Default 8192 bytes.
+    pub max_token_bytes: usize,
+    /// Verified tokens remembered (0 disables the cache). Default 10 000.
+    pub cache_size: usize,
+}
+
+impl EngineConfig {
+    /// Settings with the documented defaults.
+    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        EngineConfig {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            algorithm: Algorithm::RS256,
+            allowed_algorithms: Vec::new(),
+            access_ttl_seconds: 900,
+            refresh_ttl_seconds: 30 * 24 * 3600,
+            leeway_seconds: 30,
+            max_token_bytes: 8192,
+            cache_size: 10_000,
+        }
+    }
+}
+
+/// Key material, each piece with the name of the setting it came from (for errors).
+#[derive(Debug, Clone, Default)]
+pub struct KeyConfig {
+    /// The private key (PEM or JWK) for asymmetric algorithms.
+    pub private_key: Option<(String, Vec<u8>)>,
+    /// Its public key; when given with `private_key` it must match it.
+    pub public_key: Option<(String, Vec<u8>)>,
+    /// The shared secret for HS* algorithms.
+    pub secret: Option<(String, Vec<u8>)>,
+    /// More verification keys (PEM, JWK or JWKS), e.g. the previous key during rotation.
+    pub verification_keys: Vec<(String, Vec<u8>)>,
+    /// A `kid` to use instead of the RFC 7638 thumbprint.
+    pub key_id: Option<String>,
+}
+
+/// What to put in a new token pair.
+#[derive(Debug, Clone, Default)]
+pub struct PairRequest {
+    pub user_id: String,
+    pub organization_id: Option<String>,
+    pub roles: Vec<String>,
+    pub permissions: Vec<String>,
+    /// Custom claims; registered claim names are refused.
+    pub extra: Map<String, Value>,
+    /// Keep this session id (a refresh); `None` starts a new session.
+    pub session_id: Option<String>,
+}
+
+/// A freshly issued access and refresh token of one session.
+#[derive(Debug, Clone)]
+pub struct IssuedPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub access: Arc<Claims>,
+    pub refresh: Arc<Claims>,
+}
+
+/// Issues and verifies tokens with keys parsed once.
+pub struct TokenEngine {
+    signing: Option<SigningKey>,
+    encoded_header: String,
+    verifying: Vec<VerifyingKey>,
+    config: EngineConfig,
+    rules: ClaimRules,
+    cache: VerifiedCache,
+}
+
+impl TokenEngine {
+    /// Build an engine, checking the configuration and loading every key once.
+    pub fn new(mut config: EngineConfig, keys: KeyConfig) -> Result<Self> {
+        validate(&mut config)?;
+        let algorithm = config.algorithm;
+        let allowed = config.allowed_algorithms.clone();
+        let mut signing = match (&keys.private_key, &keys.secret) {
+            _ if algorithm.is_symmetric() => match &keys.secret {
+                Some((setting, secret)) => {
+                    Some(SigningKey::from_secret(secret, algorithm, setting)?)
+                }
+                None => {
+                    return Err(Error::config(
+                        "jwt_secret",
+                        format!("{algorithm} needs a secret"),
+                    ))
+                }
+            },
+            (Some((setting, pem)), _) => Some(SigningKey::from_private(pem, algorithm, setting)?),
+            (None, _) => None,
+        };
+        if let (Some(key), Some(kid)) = (signing.as_mut(), keys.key_id.clone()) {
+            key.set_kid(kid);
+        }
+        let mut verifying = Vec::new();
+        if let Some(key) = &signing {
+            verifying.push(key.verifying_key(&allowed)?);
+        }
+        if let Some((setting, pem)) = &keys.public_key {
+            let public = VerifyingKey::from_public(pem, &allowed, setting)?;
+            match &signing {
+                Some(key) if key.family() != KeyFamily::Hmac => {
+                    if key.verifying_key(&allowed)?.thumbprint() != public.thumbprint() {
+                        return Err(Error::config(
+                            setting,
+                            "the public key does not match the private key",
+                        ));
+                    }
+                }
+                _ => verifying.push(match &keys.key_id {
+                    Some(kid) => public.with_kid(kid.clone()),
+                    None => public,
+                }),
+            }
+        }
+        if let Some((setting, secret)) = keys.secret.as_ref().filter(|_| !algorithm.is_symmetric())
+        {
+            if let Some(&hs) = allowed.iter().find(|a| a.is_symmetric()) {
+                verifying
+                    .push(SigningKey::from_secret(secret, hs, setting)?.verifying_key(&allowed)?);
+            }
+        }
+        for (setting, bytes) in &keys.verification_keys {
+            if bytes.trim_ascii_start().starts_with(b"{")
+                && json::parse_object(bytes).is_some_and(|o| o.contains_key("keys"))
+            {
+                verifying.extend(VerifyingKey::from_jwks(bytes, &allowed, setting)?);
+            } else {
+                verifying.push(VerifyingKey::from_public(bytes, &allowed, setting)?);
+            }
+        }
+        if verifying.is_empty() {
+            return Err(Error::config(
+                "jwt_private_key_path",
+                "no key is configured: set jwt_private_key_path (or jwt_private_key), or jwt_public_key_path to verify only",
+            ));
+        }
+        for alg in &allowed {
+            if !verifying.iter().any(|k| k.supports(*alg)) {
+                return Err(Error::config(
+                    "jwt_allowed_algorithms",
+                    format!(
+                        "{alg} is allowed but no configured key can verify it (it needs a {})",
+                        alg.family().name()
+                    ),
+                ));
+            }
+        }
+        let encoded_header = match &signing {
+            Some(key) => base64url::encode(
+                json!({"alg": algorithm.name(), "typ": "JWT", "kid": key.kid()}).to_string(),
+            ),
+            None => String::new(),
+        };
+        let rules = ClaimRules {
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            leeway_seconds: config.leeway_seconds,
+        };
+        Ok(TokenEngine {
+            cache: VerifiedCache::new(config.cache_size),
+            signing,
+            encoded_header,
+            verifying,
+            config,
+            rules,
+        })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The `kid` new tokens carry, if this engine can sign.
+    pub fn signing_kid(&self) -> Option<&str> {
+        self.signing.as_ref().map(SigningKey::kid)
+    }
+
+    /// Issue an access and a refresh token of one session.
+    pub fn issue_pair(&self, request: PairRequest) -> Result<IssuedPair> {
+        if request.user_id.is_empty() {
+            return Err(Error::config("user_id", "must not be empty"));
+        }
+        if let Some(name) = request
+            .extra
+            .keys()
+            .find(|k| REGISTERED.contains(&k.as_str()))
+        {
+            return Err(Error::config(
+                "extra_claims",
+                format!("'{name}' is a registered claim"),
+            ));
+        }
+        let now = claims::now();
+        let session_id = match &request.session_id {
+            Some(sid) => sid.clone(),
+            None => random_id()?,
+        };
+        let claims_of = |token_type: TokenType, ttl: i64| -> Result<Claims> {
+            Ok(Claims {
+                subject: request.user_id.clone(),
+                issuer: self.config.issuer.clone(),
+                audience: Audience::One(self.config.audience.clone()),
+                expires_at: now + ttl,
+                not_before: Some(now),
+                issued_at: Some(now),
+                jti: random_id()?,
+                token_type,
+                session_id: Some(session_id.clone()),
+                organization_id: request.organization_id.clone(),
+                roles: request.roles.clone(),
+                permissions: request.permissions.clone(),
+                extra: request.extra.clone(),
+            })
+        };
+        let access = claims_of(TokenType::Access, self.config.access_ttl_seconds)?;
+        let refresh = claims_of(TokenType::Refresh, self.config.refresh_ttl_seconds)?;
+        Ok(IssuedPair {
+            access_token: self.sign(&access)?,
+            refresh_token: self.sign(&refresh)?,
+            access: Arc::new(access),
+            refresh: Arc::new(refresh),
+        })
+    }
+
+    /// Sign `claims` as a compact JWS with the configured algorithm and key.
+    pub fn sign(&self, claims: &Claims) -> Result<String> {
+        let key = self.signing.as_ref().ok_or_else(|| {
+            Error::config(
+                "jwt_private_key_path",
+                "this engine only verifies: no signing key is configured",
+            )
+        })?;
+        let payload = Value::Object(claims.to_payload()).to_string();
+        let mut token = format!("{}.{}", self.encoded_header, base64url::encode(payload));
+        let signature = key.sign(self.config.algorithm, token.as_bytes())?;
+        token.push('.');
+        token.push_str(&base64url::encode(signature));
+        Ok(token)
+    }
+
+    /// Verify `token` as a token of type `expected` and return its claims.
+    /// Results are cached until the token expires; revocation is not checked here
+    /// (see [`crate::revocation`]).
+    pub fn verify(&self, token: &str, expected: TokenType) -> Result<Arc<Claims>> {
+        let claims = self.verify_any(token)?;
+        if claims.token_type != expected {
+            return Err(Error::WrongTokenType {
+                expected: expected.as_str(),
+            });
+        }
+        Ok(claims)
+    }
+
+    /// Verify `token`, whatever its type (for revoking either kind).
+    pub fn verify_any(&self, token: &str) -> Result<Arc<Claims>> {
+        if token.len() > self.config.max_token_bytes {
+            return Err(Error::TokenTooLarge {
+                max: self.config.max_token_bytes,
+            });
+        }
+        let now = claims::now();
+        let digest = VerifiedCache::digest(token);
+        if let Some(claims) = self.cache.get(&digest, now) {
+            self.rules.check_time(&claims, now)?;
+            return Ok(claims);
+        }
+        let claims = Arc::new(self.verify_uncached(token, now)?);
+        let dies_at = claims.expires_at.saturating_add(self.config.leeway_seconds);
+        self.cache.insert(digest, claims.clone(), dies_at);
+        Ok(claims)
+    }
+
+    fn verify_uncached(&self, token: &str, now: i64) -> Result<Claims> {
+        let mut segments = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(Error::Malformed("expected three dot-separated segments"));
+        };
+        if header.len() > MAX_HEADER_CHARS {
+            return Err(Error::Malformed("header is too large"));
+        }
+        let header = base64url::decode(header)
+            .and_then(|bytes| json::parse_object(&bytes))
+            .ok_or(Error::Malformed("header is not base64url-encoded JSON"))?;
+        let algorithm: Algorithm = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or(Error::Malformed("header has no 'alg'"))?
+            .parse()?;
+        if !self.config.allowed_algorithms.contains(&algorithm) {
+            return Err(Error::AlgorithmNotAllowed);
+        }
+        if header.contains_key("crit") || header.contains_key("b64") {
+            return Err(Error::Malformed(
+                "critical header extensions are not supported",
+            ));
+        }
+        let kid = match header.get("kid") {
+            None => None,
+            Some(Value::String(kid)) => Some(kid.as_str()),
+            Some(_) => return Err(Error::Malformed("'kid' must be a string")),
+        };
+        let key = self.find_key(kid, algorithm)?;
+        let signature =
+            base64url::decode(signature).ok_or(Error::Malformed("signature is not base64url"))?;
+        let signing_input = &token[..token.len() - signature_len(token)];
+        key.verify(algorithm, signing_input.as_bytes(), &signature)?;
+        let payload = base64url::decode(payload)
+            .and_then(|bytes| json::parse_object(&bytes))
+            .ok_or(Error::Malformed("payload is not base64url-encoded JSON"))?;
+        let claims = Claims::from_payload(payload)?;
+        self.rules.check(&claims, now)?;
+        Ok(claims)
+    }
+
+    fn find_key(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<&VerifyingKey> {
+        let mut candidates = self.verifying.iter().filter(|k| k.supports(algorithm));
+        match kid {
+            Some(kid) => candidates.find(|k| k.kid() == kid).ok_or(Error::UnknownKey),
+            None => match (candidates.next(), candidates.next()) {
+                (Some(only), None) => Ok(only),
+                _ => Err(Error::UnknownKey),
+            },
+        }
+    }
+
+    /// The public JWKS: every asymmetric verification key. Secrets are never published.
+    pub fn jwks(&self) -> Value {
+        let mut seen = Vec::new();
+        let keys: Vec<Value> = self
+            .verifying
+            .iter()
+            .filter(|k| {
+                let new = !seen.contains(&k.kid());
+                seen.push(k.kid());
+                new
+            })
+            .filter_map(VerifyingKey::to_jwk)
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    /// How many verified tokens are cached.
+    pub fn cache_len(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+/// INSECURE: the header and payload of a token, without verifying anything. For debugging.
+pub fn decode_unverified(token: &str) -> Result<(Map<String, Value>, Map<String, Value>)> {
+    let mut segments = token.split('.');
+    let (Some(header), Some(payload)) = (segments.next(), segments.next()) else {
+        return Err(Error::Malformed("expected dot-separated segments"));
+    };
+    let decode = |segment: &str| base64url::decode(segment).and_then(|b| json::parse_object(&b));
+    match (decode(header), decode(payload)) {
+        (Some(h), Some(p)) => Ok((h, p)),
+        _ => Err(Error::Malformed("segments are not base64url-encoded JSON")),
+    }
+}
+
+fn signature_len(token: &str) -> usize {
+    token.rsplit('.').next().map_or(0, |s| s.len() + 1)
+}
+
+fn validate(config: &mut EngineConfig) -> Result<()> {
+    if config.issuer.is_empty() {
+        return Err(Error::config("jwt_issuer", "must be set"));
+    }
+    if config.audience.is_empty() {
+        return Err(Error::config("jwt_audience", "must be set"));
+    }
+    if config.allowed_algorithms.is_empty() {
+        config.allowed_algorithms = vec![config.algorithm];
+    }
+    if !config.allowed_algorithms.contains(&config.algorithm) {
+        return Err(Error::config(
+            "jwt_allowed_algorithms",
+            format!("must include the signing algorithm {}", config.algorithm),
+        ));
+    }
+    if !(0..=ClaimRules::MAX_LEEWAY_SECONDS).contains(&config.leeway_seconds) {
+        return Err(Error::config("leeway_seconds", "must be between 0 and 300"));
+    }
+    if config.access_ttl_seconds <= 0 || config.refresh_ttl_seconds <= 0 {
+        return Err(Error::config(
+            "access_token_expire_minutes",
+            "token lifetimes must be positive",
+        ));
+    }
+    if !(512..=65_536).contains(&config.max_token_bytes) {
+        return Err(Error::config(
+            "max_token_bytes",
+            "must be between 512 and 65536",
+        ));
+    }
+    Ok(())
+}
+
+/// 128 random bits, base64url-encoded: token and session ids.
+fn random_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::config("random generator", "the system random generator failed"))?;
+    Ok(base64url::encode(bytes))
+}

@@ -1,0 +1,127 @@
+"""``AuthConfig``: every setting of netrun-auth, read from ``NETRUN_AUTH_*`` variables and ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .exceptions import ConfigurationError
+
+__all__ = ["AuthConfig"]
+
+_CommaList = Annotated[list[str], NoDecode]
+
+
+class AuthConfig(BaseSettings):
+    """Settings, from keyword arguments, then ``NETRUN_AUTH_<NAME>`` variables, then ``.env``.
+
+    Invalid values raise :class:`~netrun_auth.exceptions.ConfigurationError` naming the
+    setting. Keys themselves are loaded (once) when a ``JWTManager`` is built.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="NETRUN_AUTH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Token identity: required for issuing and verifying.
+    jwt_issuer: str | None = Field(None, description="`iss` of every token; required")
+    jwt_audience: str | None = Field(None, description="`aud` of every token; required")
+
+    # Algorithms and keys.
+    jwt_algorithm: str = Field("RS256", description="Signing algorithm")
+    jwt_allowed_algorithms: _CommaList = Field(
+        default_factory=list,
+        description="Algorithms accepted when verifying (comma-separated); default: jwt_algorithm",
+    )
+    jwt_private_key_path: Path | None = Field(
+        None, description="PEM or JWK file of the signing key"
+    )
+    jwt_public_key_path: Path | None = Field(None, description="PEM or JWK file of its public key")
+    jwt_private_key: SecretStr | None = Field(None, description="Inline signing key (PEM or JWK)")
+    jwt_public_key: str | None = Field(None, description="Inline public key (PEM or JWK)")
+    jwt_verification_key_paths: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="More public keys or JWKS files accepted when verifying (key rotation)",
+    )
+    jwt_secret: SecretStr | None = Field(None, description="HMAC secret, only for HS* algorithms")
+    jwt_key_id: str | None = Field(None, description="`kid` to use instead of the key thumbprint")
+
+    # Lifetimes and checks.
+    access_token_expire_minutes: int = Field(15, gt=0, le=24 * 60)
+    refresh_token_expire_days: int = Field(30, gt=0, le=365)
+    leeway_seconds: int = Field(30, ge=0, le=60, description="Clock skew tolerated")
+    max_token_bytes: int = Field(8192, ge=512, le=65536)
+    token_cache_size: int = Field(10_000, ge=0, description="Verified tokens remembered")
+
+    # Redis (the scale-out store).
+    redis_url: str = "redis://localhost:6379/0"
+    redis_key_prefix: str = "netrun:"
+    redis_timeout_seconds: float = Field(0.5, gt=0, le=30)
+
+    # HTTP integration.
+    public_paths: _CommaList = Field(
+        default_factory=lambda: [
+            "/health",
+            "/docs",
+            "/docs/oauth2-redirect",
+            "/redoc",
+            "/openapi.json",
+        ],
+        description="Paths where a bad token is ignored instead of answered with 401",
+    )
+    auth_cookie_name: str | None = Field(None, description="Also read the token from this cookie")
+
+    # Passwords (argon2id, OWASP defaults) and policy (NIST SP 800-63B).
+    password_argon2_memory_kib: int = Field(19_456, ge=8)
+    password_argon2_iterations: int = Field(2, ge=1)
+    password_argon2_parallelism: int = Field(1, ge=1)
+    password_min_length: int = Field(8, ge=1)
+    password_max_length: int = Field(128, ge=8, le=4096)
+    password_require_uppercase: bool = False
+    password_require_lowercase: bool = False
+    password_require_digit: bool = False
+    password_require_special: bool = False
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _configuration_error(exc) from None
+
+    @field_validator(
+        "jwt_allowed_algorithms", "public_paths", "jwt_verification_key_paths", mode="before"
+    )
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> AuthConfig:
+        if self.password_min_length > self.password_max_length:
+            raise ValueError("password_min_length must not exceed password_max_length")
+        return self
+
+    @property
+    def access_token_ttl_seconds(self) -> int:
+        return self.access_token_expire_minutes * 60
+
+    @property
+    def refresh_token_ttl_seconds(self) -> int:
+        return self.refresh_token_expire_days * 24 * 3600
+
+
+def _configuration_error(exc: ValidationError) -> ConfigurationError:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        setting = ".".join(str(part) for part in error["loc"]) or "configuration"
+        problems.append(f"{setting}: {error['msg']}")
+    return ConfigurationError("; ".join(problems))

@@ -1,0 +1,221 @@
+"""``JWTManager``: issues, verifies, refreshes and revokes tokens.
+
+Signing, verification and claim checks run in the Rust engine (keys are parsed
+once, when the manager is built); revocation state lives in a store
+(:class:`~netrun_auth.stores.MemoryStore` by default, Redis when a client is given).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import _core
+from .config import AuthConfig
+from .exceptions import ConfigurationError, TokenInvalidError, TokenReuseError
+from .stores import MemoryStore, RevocationStore
+from .types import TokenClaims, TokenPair
+
+__all__ = ["JWTManager", "build_engine"]
+
+
+class JWTManager:
+    """Token lifecycle for one issuer.
+
+    ``JWTManager(config)`` keeps revocation state in this process;
+    ``JWTManager(config, redis_client)`` shares it through Redis.
+    """
+
+    def __init__(
+        self,
+        config: AuthConfig | None = None,
+        redis_client: Any = None,
+        *,
+        store: RevocationStore | None = None,
+        engine: _core.TokenEngine | None = None,
+    ) -> None:
+        self.config = config if config is not None else AuthConfig()
+        self.engine = engine if engine is not None else build_engine(self.config)
+        if store is None:
+            store = (
+                _redis_store(redis_client, self.config)
+                if redis_client is not None
+                else MemoryStore()
+            )
+        self.store: RevocationStore = store
+
+    def with_store(self, store: RevocationStore) -> JWTManager:
+        """A manager sharing this one's keys and cache, with another store."""
+        return JWTManager(self.config, store=store, engine=self.engine)
+
+    def with_redis(self, redis_client: Any) -> JWTManager:
+        """A manager sharing this one's keys and cache, checking revocation in Redis."""
+        return self.with_store(_redis_store(redis_client, self.config))
+
+    async def generate_token_pair(
+        self,
+        user_id: str,
+        organization_id: str | None = None,
+        roles: list[str] | None = None,
+        permissions: list[str] | None = None,
+        *,
+        extra_claims: dict[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> TokenPair:
+        """Issue an access token and a refresh token of a new session (or of ``session_id``)."""
+        extra_json = json.dumps(extra_claims) if extra_claims else None
+        issued = self.engine.issue_pair(
+            user_id, organization_id, roles, permissions, extra_json, session_id
+        )
+        await self.store.register_session(user_id, issued.session_id, issued.refresh_expires_at)
+        return TokenPair(
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            expires_in=self.engine.access_ttl_seconds,
+            refresh_expires_in=self.engine.refresh_ttl_seconds,
+            session_id=issued.session_id,
+        )
+
+    async def validate_token(self, token: str, expected_type: str = "access") -> TokenClaims:
+        """Verify ``token`` and check it is not revoked; its claims on success.
+
+        Raises a subclass of ``AuthenticationError``: ``TokenInvalidError``,
+        ``TokenExpiredError``, ``TokenRevokedError`` or ``StoreUnavailableError``.
+        """
+        return token_claims(await self.verify(token, expected_type))
+
+    async def verify(self, token: str, expected_type: str = "access") -> _core.Claims:
+        """Like :meth:`validate_token`, returning the engine's claims object (no model built)."""
+        claims = self.engine.verify(_as_token(token), expected_type)
+        await self.store.check(claims)
+        return claims
+
+    async def refresh_token(
+        self,
+        refresh_token: str,
+        *,
+        roles: list[str] | None = None,
+        permissions: list[str] | None = None,
+    ) -> TokenPair:
+        """Spend ``refresh_token`` and issue a new pair of the same session.
+
+        A refresh token works once: presenting it again raises ``TokenReuseError``
+        and revokes the whole session. ``roles``/``permissions`` replace the ones
+        carried over from the old token.
+        """
+        claims = await self.verify(refresh_token, "refresh")
+        if not await self.store.spend_refresh(claims):
+            raise TokenReuseError()
+        return await self.generate_token_pair(
+            claims.user_id,
+            claims.organization_id,
+            claims.roles if roles is None else roles,
+            claims.permissions if permissions is None else permissions,
+            extra_claims=claims.extra or None,
+            session_id=claims.session_id,
+        )
+
+    async def revoke_token(self, token: str) -> None:
+        """Revoke one token (access or refresh)."""
+        await self.store.revoke_token(self.engine.verify(_as_token(token), None))
+
+    async def logout(self, token: str) -> None:
+        """Revoke ``token`` and every token of its session (access and refresh)."""
+        claims = self.engine.verify(_as_token(token), None)
+        await self.store.revoke_token(claims)
+        if claims.session_id is not None:
+            # The session's newest refresh token expires within one refresh lifetime from now.
+            until = int(time.time()) + self.engine.refresh_ttl_seconds
+            await self.store.revoke_session(claims.user_id, claims.session_id, until)
+
+    async def logout_all(self, user_id: str) -> None:
+        """Revoke every token ``user_id`` holds (issued until now), on every device."""
+        await self.store.revoke_user(user_id, self.engine.refresh_ttl_seconds)
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JWKS (``{"keys": [...]}``) of every verification key."""
+        return self.engine.jwks()
+
+
+def token_claims(claims: _core.Claims) -> TokenClaims:
+    """The pydantic model of engine-verified claims (already validated: no re-validation)."""
+    fields = claims.to_dict()
+    for name in ("issued_at", "not_before", "expires_at"):
+        if fields[name] is not None:
+            fields[name] = datetime.fromtimestamp(fields[name], tz=timezone.utc)
+    return TokenClaims.model_construct(**fields)
+
+
+def build_engine(config: AuthConfig) -> _core.TokenEngine:
+    """Load the configured keys once and build the Rust token engine."""
+    if not config.jwt_issuer:
+        raise ConfigurationError("jwt_issuer: must be set (NETRUN_AUTH_JWT_ISSUER)")
+    if not config.jwt_audience:
+        raise ConfigurationError("jwt_audience: must be set (NETRUN_AUTH_JWT_AUDIENCE)")
+    private_key = _inline_or_file(
+        "jwt_private_key",
+        config.jwt_private_key.get_secret_value() if config.jwt_private_key else None,
+        "jwt_private_key_path",
+        config.jwt_private_key_path,
+    )
+    public_key = _inline_or_file(
+        "jwt_public_key", config.jwt_public_key, "jwt_public_key_path", config.jwt_public_key_path
+    )
+    secret = config.jwt_secret.get_secret_value().encode() if config.jwt_secret else None
+    return _core.TokenEngine(
+        issuer=config.jwt_issuer,
+        audience=config.jwt_audience,
+        algorithm=config.jwt_algorithm,
+        allowed_algorithms=config.jwt_allowed_algorithms or None,
+        signing_key=private_key,
+        public_key=public_key,
+        verification_keys=[
+            ("jwt_verification_key_paths", _read("jwt_verification_key_paths", path))
+            for path in config.jwt_verification_key_paths
+        ],
+        secret=("jwt_secret", secret) if secret is not None else None,
+        key_id=config.jwt_key_id,
+        access_ttl_seconds=config.access_token_ttl_seconds,
+        refresh_ttl_seconds=config.refresh_token_ttl_seconds,
+        leeway_seconds=config.leeway_seconds,
+        max_token_bytes=config.max_token_bytes,
+        cache_size=config.token_cache_size,
+    )
+
+
+def _inline_or_file(
+    inline_name: str, inline: str | None, path_name: str, path: Path | None
+) -> tuple[str, bytes] | None:
+    if inline and path:
+        raise ConfigurationError(f"{inline_name} and {path_name}: set one of them, not both")
+    if inline:
+        return (inline_name, inline.encode())
+    if path:
+        return (path_name, _read(path_name, path))
+    return None
+
+
+def _read(setting: str, path: Path) -> bytes:
+    try:
+        return Path(path).expanduser().read_bytes()
+    except FileNotFoundError:
+        raise ConfigurationError(f"{setting}: file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{setting}: cannot read {path}: {exc.strerror}") from None
+
+
+def _as_token(token: object) -> str:
+    if not isinstance(token, str) or not token:
+        raise TokenInvalidError("Token must be a non-empty string", code="token_malformed")
+    return token
+
+
+def _redis_store(redis_client: Any, config: AuthConfig) -> RevocationStore:
+    from .redis_store import RedisStore
+
+    return RedisStore(
+        redis_client, prefix=config.redis_key_prefix, timeout=config.redis_timeout_seconds
+    )

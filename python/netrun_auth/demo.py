@@ -22,6 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
+from pydantic import BaseModel
+
+from .dependencies import (
+    get_current_token,
+    get_current_user,
+    require_organization,
+    require_permissions,
+    require_roles,
+)
+from .middleware import AuthenticationMiddleware
+from .types import TokenPair, User
+
 __all__ = ["DEMO_USERS", "DemoUser", "add_demo_command", "create_app", "demo_config", "run_demo"]
 
 
@@ -53,6 +66,15 @@ DEMO_USERS: dict[str, DemoUser] = {
 }
 
 
+class LoginRequest(BaseModel):
+    email: str
+    password: str
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str
+
+
 def create_app(
     jwt_manager: Any,
     *,
@@ -67,28 +89,8 @@ def create_app(
 
     ``redis_client`` (if any) is closed when the app shuts down.
     """
-    from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
-    from pydantic import BaseModel
-
-    from .dependencies import (
-        get_current_token,
-        get_current_user,
-        require_organization,
-        require_permissions,
-        require_roles,
-    )
-    from .middleware import AuthenticationMiddleware
-    from .types import TokenPair, User
-
     table = DEMO_USERS if users is None else users
     manager = jwt_manager.with_redis(redis_client) if redis_client is not None else jwt_manager
-
-    class LoginRequest(BaseModel):
-        email: str
-        password: str
-
-    class RefreshRequest(BaseModel):
-        refresh_token: str
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -280,7 +282,7 @@ def add_demo_command(subparsers: Any) -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn log level (default %(default)s)",
     )
-    parser.set_defaults(func=run_demo)
+    parser.set_defaults(handler=run_demo)
     return parser
 
 
@@ -290,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_demo_command(sub)
     args = parser.parse_args(["demo", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    return args.handler(args)
 
 
 if __name__ == "__main__":

@@ -423,12 +423,16 @@ fn parse_material(bytes: &[u8], setting: &str) -> Result<Material> {
     let der = block.contents();
     let unreadable = |what: &str| Error::config(setting, format!("the {what} could not be parsed"));
     match block.tag() {
-        "PRIVATE KEY" => parse_pkcs8(der).map(|s| Material::Private(s, None)).ok_or_else(|| {
-            Error::config(setting, "PKCS#8 key is not a valid RSA, P-256, P-384 or Ed25519 key")
-        }),
+        "PRIVATE KEY" => match parse_pkcs8(der) {
+            Some(signer) => Ok(Material::Private(signer, None)),
+            None => Err(match pkcs8_rsa_key(der) {
+                Some(rsa) => rsa_rejection(rsa, setting),
+                None => Error::config(setting, "PKCS#8 key is not a valid RSA, P-256, P-384 or Ed25519 key"),
+            }),
+        },
         "RSA PRIVATE KEY" => RsaKeyPair::from_der(der)
             .map(|pair| Material::Private(Signer::Rsa(pair), None))
-            .map_err(|_| unreadable("PKCS#1 RSA private key")),
+            .map_err(|_| rsa_rejection(der, setting)),
         "EC PRIVATE KEY" => [
             &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
             &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
@@ -464,6 +468,23 @@ fn parse_pkcs8(der: &[u8]) -> Option<Signer> {
     Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
         .ok()
         .map(Signer::Ed25519)
+}
+
+/// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 document, if it holds an RSA key.
+fn pkcs8_rsa_key(der: &[u8]) -> Option<&[u8]> {
+    let info = pkcs8::PrivateKeyInfo::try_from(der).ok()?;
+    (info.algorithm.oid.to_string() == OID_RSA).then_some(info.private_key)
+}
+
+/// Why a PKCS#1 RSA private key was refused: too small, or not parseable.
+fn rsa_rejection(pkcs1_der: &[u8], setting: &str) -> Error {
+    match pkcs1::RsaPrivateKey::try_from(pkcs1_der) {
+        Ok(key) => match check_rsa_bits(bit_len(key.modulus.as_bytes()), setting) {
+            Err(too_small) => too_small,
+            Ok(()) => Error::config(setting, "the RSA private key is not valid"),
+        },
+        Err(_) => Error::config(setting, "the PKCS#1 RSA private key could not be parsed"),
+    }
 }
 
 fn parse_spki(der: &[u8], setting: &str) -> Result<PublicParts> {

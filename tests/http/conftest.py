@@ -7,140 +7,25 @@ Every app runs in its own uvicorn process and is driven over real HTTP with http
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-EXAMPLES = ROOT / "examples"
-ISSUER = "http-tests"
-AUDIENCE = "http-tests-api"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def ensure_debian_package(binary: str, package: str) -> str:
-    """Path of ``binary``; installs Debian's ``package`` with apt-get when missing.
-
-    Skips the test, saying why, only when it cannot be installed.
-    """
-    found = shutil.which(binary)
-    if found:
-        return found
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.skip(f"{binary} missing and apt-get is not usable here (install {package})")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
-    done = subprocess.run(install, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-        done = subprocess.run(install, env=env, capture_output=True, text=True)
-    found = shutil.which(binary)
-    if not found:
-        pytest.skip(f"apt-get could not install {package}: {done.stderr.strip()[-300:]}")
-    return found
-
-
-@dataclass
-class Server:
-    """A running uvicorn (or other) process serving HTTP on 127.0.0.1:``port``."""
-
-    proc: subprocess.Popen
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10.0, **kwargs)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def start_server(
-    args: list[str], *, cwd: Path, env: dict[str, str], log: Path, port_arg: str = "--port"
-) -> Server:
-    """Start ``args + [port_arg, PORT]`` on a free port and wait until it accepts."""
-    for _attempt in range(3):
-        port = free_port()
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [*args, port_arg, str(port)],
-                cwd=cwd,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        if wait_for_port(port, proc):
-            return Server(proc, port, log)
-        Server(proc, port, log).stop()
-    raise RuntimeError(f"server did not start: {' '.join(args)}\n{log.read_text()[-3000:]}")
-
-
-def uvicorn_args(app: str, *, factory: bool = False) -> list[str]:
-    args = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--log-level", "warning"]
-    return [*args, "--factory"] if factory else args
-
-
-@dataclass(frozen=True)
-class Keys:
-    private_path: Path
-    public_path: Path
-
-    def env(self) -> dict[str, str]:
-        return {
-            "NETRUN_AUTH_JWT_ISSUER": ISSUER,
-            "NETRUN_AUTH_JWT_AUDIENCE": AUDIENCE,
-            "NETRUN_AUTH_JWT_PRIVATE_KEY_PATH": str(self.private_path),
-            "NETRUN_AUTH_JWT_PUBLIC_KEY_PATH": str(self.public_path),
-        }
+from .support import (
+    AUDIENCE,
+    HERE,
+    ISSUER,
+    Keys,
+    Server,
+    base_env,
+    ensure_debian_package,
+    start_server,
+    uvicorn_args,
+)
 
 
 @pytest.fixture(scope="session")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+def key_files(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     from netrun_auth import _core
 
     directory = tmp_path_factory.mktemp("keys")
@@ -148,13 +33,6 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     (directory / "private.pem").write_bytes(private_pem)
     (directory / "public.pem").write_bytes(public_pem)
     return Keys(directory / "private.pem", directory / "public.pem")
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NETRUN_AUTH_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -183,15 +61,15 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def token_factory(keys: Keys):
+def token_factory(key_files: Keys):
     """``make(user_id, **claims) -> TokenPair`` issued with the test keys (as a server would)."""
     from netrun_auth import AuthConfig, JWTManager
 
     config = AuthConfig(
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
-        jwt_private_key_path=str(keys.private_path),
-        jwt_public_key_path=str(keys.public_path),
+        jwt_private_key_path=str(key_files.private_path),
+        jwt_public_key_path=str(key_files.public_path),
         _env_file=None,
     )
     manager = JWTManager(config)
@@ -203,7 +81,7 @@ def token_factory(keys: Keys):
 
 
 @pytest.fixture(scope="module")
-def test_app_server(request, keys: Keys, tmp_path_factory) -> Iterator[Server]:
+def test_app_server(request, key_files: Keys, tmp_path_factory) -> Iterator[Server]:
     """Serve the factory ``tests/http/apps.py:<param>`` (use with indirect parametrize
     or ``@pytest.mark.parametrize("test_app_server", [...], indirect=True)``)."""
     name = request.param
@@ -211,7 +89,7 @@ def test_app_server(request, keys: Keys, tmp_path_factory) -> Iterator[Server]:
     server = start_server(
         uvicorn_args(f"apps:{name}", factory=True),
         cwd=HERE,
-        env=base_env(**keys.env()),
+        env=base_env(**key_files.env()),
         log=log,
     )
     yield server

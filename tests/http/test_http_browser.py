@@ -13,12 +13,13 @@ pytest.importorskip(
     "fastapi_offline", reason="serves Swagger UI offline: pip install fastapi-offline"
 )
 
-from conftest import ensure_debian_package
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+
+from .support import ensure_debian_package
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import base_env, start_server
+
+from .support import base_env, start_server
 
 
 @pytest.fixture(scope="module")

@@ -169,19 +169,18 @@ class TestMiddleware:
             good = token_factory("frank").access_token
             assert c.get("/open/page", headers=bearer(good)).json() == {"user_id": "frank"}
 
-    def test_expired_token(self, test_app_server, keys, token_factory):
+    def test_expired_token(self, test_app_server, key_files, token_factory):
         """A correctly signed token whose exp has passed (re-signed with PyJWT)."""
         import time
 
         import jwt
-
         from netrun_auth import _core
 
         fresh = token_factory("old").access_token
         header, claims = _core.decode_unverified(fresh)
         now = int(time.time())
         claims.update(iat=now - 7200, nbf=now - 7200, exp=now - 3600)
-        expired = jwt.encode(claims, keys.private_path.read_bytes(), "RS256", headers=header)
+        expired = jwt.encode(claims, key_files.private_path.read_bytes(), "RS256", headers=header)
         with test_app_server.client() as c:
             response = c.get("/me", headers=bearer(expired))
         assert response.status_code == 401

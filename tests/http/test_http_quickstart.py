@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLES, Server, base_env, start_server, uvicorn_args
+
+from .support import EXAMPLES, Server, base_env, start_server, uvicorn_args
 
 
 @pytest.fixture(scope="module")
-def quickstart(keys, redis_url, tmp_path_factory) -> Server:
-    env = base_env(**keys.env(), NETRUN_AUTH_REDIS_URL=redis_url)
+def quickstart(key_files, redis_url, tmp_path_factory) -> Server:
+    env = base_env(**key_files.env(), NETRUN_AUTH_REDIS_URL=redis_url)
     log = tmp_path_factory.mktemp("quickstart") / "uvicorn.log"
     server = start_server(uvicorn_args("main:app"), cwd=EXAMPLES / "quickstart", env=env, log=log)
     yield server
@@ -41,7 +42,7 @@ def test_wrong_password_and_missing_token(quickstart):
 
 
 def test_revocation_is_checked_in_the_redis_given_to_the_middleware(
-    quickstart, redis_url, token_factory, keys
+    quickstart, redis_url, token_factory, key_files
 ):
     """The seed builds JWTManager(config) without Redis and gives the client to the
     middleware: a logout recorded in that Redis must be honoured by the server."""
@@ -57,7 +58,7 @@ def test_revocation_is_checked_in_the_redis_given_to_the_middleware(
 
         async def logout_elsewhere() -> None:
             client_ = redis.from_url(redis_url)
-            config = AuthConfig(**{k: v for k, v in _settings(keys).items()}, _env_file=None)
+            config = AuthConfig(**{k: v for k, v in _settings(key_files).items()}, _env_file=None)
             await JWTManager(config, client_).logout(pair.access_token)
             await client_.aclose()
 
@@ -65,5 +66,5 @@ def test_revocation_is_checked_in_the_redis_given_to_the_middleware(
         assert client.get("/me", headers=headers).status_code == 401
 
 
-def _settings(keys) -> dict[str, str]:
-    return {k.removeprefix("NETRUN_AUTH_").lower(): v for k, v in keys.env().items()}
+def _settings(key_files) -> dict[str, str]:
+    return {k.removeprefix("NETRUN_AUTH_").lower(): v for k, v in key_files.env().items()}

@@ -8,23 +8,24 @@ import sys
 
 import httpx
 import pytest
-from conftest import EXAMPLES, Server, base_env, start_server, uvicorn_args
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+
+from .support import EXAMPLES, Server, base_env, start_server, uvicorn_args
 
 USER = {"email": "demo@example.com", "password": "password"}
 ADMIN = {"email": "admin@example.com", "password": "admin"}
 
 
 @pytest.fixture(scope="module", params=["demo", "tutorial-example"])
-def server(request, keys, tmp_path_factory) -> Server:
+def server(request, key_files, tmp_path_factory) -> Server:
     log = tmp_path_factory.mktemp("tutorial") / f"{request.param}.log"
     if request.param == "demo":
         args = [sys.executable, "-m", "netrun_auth.demo", "--log-level", "warning"]
         srv = start_server(args, cwd=log.parent, env=base_env(), log=log)
     else:
         redis_url = request.getfixturevalue("redis_url")
-        env = base_env(**keys.env(), NETRUN_AUTH_REDIS_URL=redis_url)
+        env = base_env(**key_files.env(), NETRUN_AUTH_REDIS_URL=redis_url)
         srv = start_server(uvicorn_args("main:app"), cwd=EXAMPLES / "tutorial", env=env, log=log)
     yield srv
     srv.stop()

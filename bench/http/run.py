@@ -34,7 +34,8 @@ AUDIENCE = "bench-audience"
 VARIANTS = [
     ("open", "unprotected"),
     ("netrun", "netrun-auth (middleware + get_current_user)"),
-    ("pyjwt", "hand-written PyJWT dependency"),
+    ("pyjwt", "hand-written PyJWT dependency (typical)"),
+    ("pyjwt-parsed-key", "hand-written PyJWT, key parsed once"),
 ]
 
 
@@ -157,9 +158,15 @@ def main() -> int:
     base = results["open"]["requests_per_second"]
     ours = results["netrun"]["requests_per_second"]
     pyjwt = results["pyjwt"]["requests_per_second"]
-    ratios = {"netrun_vs_unprotected": ours / base, "netrun_vs_pyjwt": ours / pyjwt}
-    print(f"\nnetrun-auth / unprotected: {ratios['netrun_vs_unprotected']:.1%}  (goal >= 90%)")
-    print(f"netrun-auth / PyJWT:       {ratios['netrun_vs_pyjwt']:.2f}x  (goal >= 1.6x)")
+    parsed = results["pyjwt-parsed-key"]["requests_per_second"]
+    ratios = {
+        "netrun_vs_unprotected": ours / base,
+        "netrun_vs_pyjwt": ours / pyjwt,
+        "netrun_vs_pyjwt_parsed_key": ours / parsed,
+    }
+    print(f"\nnetrun-auth / unprotected:          {ours / base:.1%}  (goal >= 90%)")
+    print(f"netrun-auth / PyJWT (typical):      {ours / pyjwt:.2f}x  (goal >= 1.6x)")
+    print(f"netrun-auth / PyJWT (parsed key):   {ours / parsed:.2f}x")
     if args.json:
         args.json.write_text(
             json.dumps({"machine": machine(), "results": results, "ratios": ratios}, indent=2)

@@ -24,9 +24,7 @@ middleware, or the handler installed by :func:`configure`, answers with ``to_dic
 as JSON and an RFC 6750 ``WWW-Authenticate`` header.
 """
 
-from __future__ import annotations
-
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -105,105 +103,122 @@ def _registered(conn: HTTPConnection) -> AuthSettings | None:
     return getattr(state, _STATE_ATTR, None) if state is not None else None
 
 
-class BearerAuth(SecurityBase):
-    """The HTTP bearer security scheme; calling it yields the request's :class:`AuthContext`."""
+SCHEME_NAME = "BearerAuth"
+_SCHEME_MODEL = HTTPBearerModel(
+    bearerFormat="JWT", description="Access token from the login endpoint"
+)
 
-    def __init__(self, scheme_name: str = "BearerAuth", description: str | None = None) -> None:
-        self.model = HTTPBearerModel(
-            bearerFormat="JWT",
-            description=description or "Access token from the login endpoint",
-        )
-        self.scheme_name = scheme_name
 
-    async def __call__(self, conn: HTTPConnection) -> AuthContext:
-        ctx: AuthContext | None = conn.scope.get(SCOPE_KEY)
-        if ctx is not None:  # the middleware (or an earlier dependency) did the work
-            return ctx
-        settings = _registered(conn)
-        if settings is None:
-            raise ConfigurationError(
-                "netrun_auth: no JWTManager registered; add AuthenticationMiddleware "
-                "or call netrun_auth.dependencies.configure(app, jwt_manager)"
-            )
-        token = extract_token(conn.scope, settings.cookie_name, settings.max_token_bytes)
-        if token is None:
-            ctx = AuthContext(settings)
-        else:
-            claims = await settings.jwt_manager.validate_token(token)
-            ctx = AuthContext(settings, token, claims, claims.to_user())
-        conn.scope[SCOPE_KEY] = ctx
+async def _context(conn: HTTPConnection) -> AuthContext:
+    ctx: AuthContext | None = conn.scope.get(SCOPE_KEY)
+    if ctx is not None:  # the middleware (or an earlier dependency) did the work
         return ctx
+    settings = _registered(conn)
+    if settings is None:
+        raise ConfigurationError(
+            "netrun_auth: no JWTManager registered; add AuthenticationMiddleware "
+            "or call netrun_auth.dependencies.configure(app, jwt_manager)"
+        )
+    ctx = AuthContext(settings)
+    token = extract_token(conn.scope, settings.cookie_name, settings.max_token_bytes)
+    if token is not None:
+        await ctx.authenticate(token)
+    conn.scope[SCOPE_KEY] = ctx
+    return ctx
 
 
-bearer_auth = BearerAuth()
-"""The scheme instance all dependencies here share (one ``BearerAuth`` entry in OpenAPI)."""
+class BearerAuth(SecurityBase):
+    """A dependency that is also the ``BearerAuth`` HTTP bearer security scheme.
 
+    Every dependency of this module is one of these, so a route using any of them is
+    documented as protected in OpenAPI, and each costs FastAPI one dependency call
+    (no sub-dependency). Called with the request, it resolves the request's
+    :class:`AuthContext` and returns ``resolve(conn, ctx)``; the default returns the
+    context itself.
+    """
 
-_Context = Annotated[AuthContext, Depends(bearer_auth)]
+    def __init__(
+        self,
+        resolve: Callable[[HTTPConnection, AuthContext], Any] | None = None,
+        name: str = "bearer_auth",
+    ) -> None:
+        self.model = _SCHEME_MODEL
+        self.scheme_name = SCHEME_NAME
+        self._resolve = resolve
+        self.__name__ = self.__qualname__ = name
+
+    async def __call__(self, conn: HTTPConnection) -> Any:
+        ctx = conn.scope.get(SCOPE_KEY)
+        if ctx is None:
+            ctx = await _context(conn)
+        if self._resolve is None:
+            return ctx
+        return self._resolve(conn, ctx)
+
+    def __repr__(self) -> str:
+        return f"<netrun_auth dependency {self.__name__}>"
 
 
 def _not_authenticated() -> AuthenticationError:
     return AuthenticationError("Not authenticated", code=NOT_AUTHENTICATED)
 
 
-async def get_auth_context(ctx: _Context) -> AuthContext:
-    """The request's :class:`AuthContext` (``user``/``claims``/``token`` ``None`` if anonymous)."""
-    return ctx
-
-
-async def get_current_user(ctx: _Context) -> User:
-    """The authenticated :class:`User`; 401 when the request has no valid token."""
+def _user(_conn: HTTPConnection, ctx: AuthContext) -> User:
     if ctx.user is None:
         raise _not_authenticated()
     return ctx.user
 
 
-async def get_optional_user(ctx: _Context) -> User | None:
-    """The authenticated :class:`User`, or ``None`` for a request without a token.
-
-    A request with a bad token is still a 401.
-    """
-    return ctx.user
-
-
-async def get_current_token(ctx: _Context) -> str:
-    """The raw access token of this request (validated); 401 without one.
-
-    Makes logout one line: ``await jwt_manager.logout(token)``.
-    """
+def _token(_conn: HTTPConnection, ctx: AuthContext) -> str:
     if ctx.token is None:
         raise _not_authenticated()
     return ctx.token
 
 
-async def get_token_claims(ctx: _Context) -> TokenClaims:
-    """The validated :class:`TokenClaims` of this request's token; 401 without one."""
-    if ctx.claims is None:
+def _claims(_conn: HTTPConnection, ctx: AuthContext) -> TokenClaims:
+    claims = ctx.claims
+    if claims is None:
         raise _not_authenticated()
-    return ctx.claims
+    return claims
 
 
-def require_roles(*roles: str) -> Callable[..., Awaitable[User]]:
+bearer_auth = get_auth_context = BearerAuth(name="get_auth_context")
+"""The request's :class:`AuthContext` (``user``/``claims``/``token`` ``None`` if anonymous)."""
+
+get_current_user = BearerAuth(_user, "get_current_user")
+"""The authenticated :class:`User`; 401 when the request has no valid token."""
+
+get_optional_user = BearerAuth(lambda _conn, ctx: ctx.user, "get_optional_user")
+"""The authenticated :class:`User`, or ``None`` for a request without a token (a request
+with a bad token is still a 401)."""
+
+get_current_token = BearerAuth(_token, "get_current_token")
+"""The raw, validated access token of this request; 401 without one. Makes logout one
+line: ``await jwt_manager.logout(token)``."""
+
+get_token_claims = BearerAuth(_claims, "get_token_claims")
+"""The validated :class:`TokenClaims` of this request's token; 401 without one."""
+
+
+def require_roles(*roles: str) -> BearerAuth:
     """Dependency: the user must carry at least one of ``roles`` (403 otherwise).
 
     Returns the :class:`User`. 401 when not authenticated.
     """
     wanted = tuple(roles)
+    message = "Requires one of the roles: " + ", ".join(wanted)
 
-    async def dependency(ctx: _Context) -> User:
+    def resolve(_conn: HTTPConnection, ctx: AuthContext) -> User:
         user = ctx.user
         if user is None:
             raise _not_authenticated()
         if wanted and not user.has_any_role(*wanted):
             raise AuthorizationError(
-                "Requires one of the roles: " + ", ".join(wanted),
-                code="insufficient_role",
-                details={"required_roles": list(wanted)},
+                message, code="insufficient_role", details={"required_roles": list(wanted)}
             )
         return user
 
-    dependency.__name__ = dependency.__qualname__ = f"require_roles({', '.join(wanted)})"
-    return dependency
+    return BearerAuth(resolve, f"require_roles({', '.join(wanted)})")
 
 
 def _rbac_manager(conn: HTTPConnection, ctx: AuthContext) -> Any:
@@ -225,7 +240,7 @@ def _missing_permissions(user: User, wanted: Iterable[str], rbac: Any) -> list[s
     return missing
 
 
-def require_permissions(*permissions: str) -> Callable[..., Awaitable[User]]:
+def require_permissions(*permissions: str) -> BearerAuth:
     """Dependency: the user must hold every one of ``permissions`` (403 otherwise).
 
     A permission is held when the token lists it, or, when an ``RBACManager`` is
@@ -236,7 +251,7 @@ def require_permissions(*permissions: str) -> Callable[..., Awaitable[User]]:
     """
     wanted = tuple(permissions)
 
-    async def dependency(conn: HTTPConnection, ctx: _Context) -> User:
+    def resolve(conn: HTTPConnection, ctx: AuthContext) -> User:
         user = ctx.user
         if user is None:
             raise _not_authenticated()
@@ -249,13 +264,10 @@ def require_permissions(*permissions: str) -> Callable[..., Awaitable[User]]:
             )
         return user
 
-    dependency.__name__ = dependency.__qualname__ = f"require_permissions({', '.join(wanted)})"
-    return dependency
+    return BearerAuth(resolve, f"require_permissions({', '.join(wanted)})")
 
 
-def require_organization(
-    param: str = "org_id", *, bypass_roles: Iterable[str] = ()
-) -> Callable[..., Awaitable[User]]:
+def require_organization(param: str = "org_id", *, bypass_roles: Iterable[str] = ()) -> BearerAuth:
     """Dependency for multi-tenant routes: the path parameter ``param`` must be the
     user's ``organization_id`` (403 otherwise; 401 when not authenticated).
 
@@ -264,7 +276,7 @@ def require_organization(
     """
     bypass = tuple(bypass_roles)
 
-    async def dependency(conn: HTTPConnection, ctx: _Context) -> User:
+    def resolve(conn: HTTPConnection, ctx: AuthContext) -> User:
         user = ctx.user
         if user is None:
             raise _not_authenticated()
@@ -280,8 +292,7 @@ def require_organization(
             return user
         raise AuthorizationError("Not a member of this organization", code="organization_forbidden")
 
-    dependency.__name__ = dependency.__qualname__ = f"require_organization({param})"
-    return dependency
+    return BearerAuth(resolve, f"require_organization({param})")
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -17,10 +17,10 @@ publishes the result on the request:
 * ``request.state.user`` / ``request.user``: the :class:`~netrun_auth.types.User`
   (``request.state.user`` is ``None`` and ``request.user`` is Starlette's
   ``UnauthenticatedUser`` for an anonymous request);
-* ``request.state.token_claims``: the :class:`~netrun_auth.types.TokenClaims`;
 * ``request.auth``: a :class:`TokenCredentials` (Starlette's ``AuthCredentials``
   whose ``scopes`` are ``"authenticated"`` plus the token's permissions, so
-  ``starlette.authentication.requires`` works), with ``.claims`` and ``.token``.
+  ``starlette.authentication.requires`` works), with ``.claims`` (the
+  :class:`~netrun_auth.types.TokenClaims`, built on first use) and ``.token``.
 
 A request without a token goes through anonymous: the dependencies in
 :mod:`netrun_auth.dependencies` decide what needs a user. A request whose token or
@@ -50,11 +50,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketState
 
 from .exceptions import AuthenticationError, TokenInvalidError
+from .jwt import token_claims
+from .types import User
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from .types import TokenClaims, User
+    from .types import TokenClaims
 
 __all__ = [
     "DEFAULT_PUBLIC_PATHS",
@@ -127,21 +129,64 @@ class AuthContext:
     """The authentication outcome of one request, kept in ``scope["netrun_auth"]``.
 
     ``user``, ``claims`` and ``token`` are all ``None`` for an anonymous request.
+    ``claims`` (the pydantic :class:`TokenClaims`) is built on first use only.
     """
 
-    __slots__ = ("claims", "settings", "token", "user")
+    __slots__ = ("_claims", "_verified", "settings", "token", "user")
 
-    def __init__(
-        self,
-        settings: AuthSettings,
-        token: str | None = None,
-        claims: TokenClaims | None = None,
-        user: User | None = None,
-    ) -> None:
+    def __init__(self, settings: AuthSettings) -> None:
         self.settings = settings
+        self.token: str | None = None
+        self.user: User | None = None
+        self._verified: Any = None
+        self._claims: TokenClaims | None = None
+
+    async def authenticate(self, token: str) -> None:
+        """Validate ``token`` with the registered manager and keep the outcome."""
+        manager = self.settings.jwt_manager
+        verify = getattr(manager, "verify", None)
+        if verify is not None:  # JWTManager: engine claims, no pydantic model built yet
+            verified = await verify(token)
+            self.user = _user_of(token, verified)
+        else:  # any object with the documented validate_token()
+            verified = self._claims = await manager.validate_token(token)
+            self.user = verified.to_user()
+        self._verified = verified
         self.token = token
-        self.claims = claims
-        self.user = user
+
+    @property
+    def claims(self) -> TokenClaims | None:
+        """The validated claims of the request's token (``None`` when anonymous)."""
+        if self._claims is None and self._verified is not None:
+            self._claims = token_claims(self._verified)
+        return self._claims
+
+
+_USERS: dict[str, User] = {}
+_USERS_MAX = 4096
+
+
+def _user_of(token: str, verified: Any) -> User:
+    """The (immutable) :class:`User` of engine-verified claims, reused per token.
+
+    The token was just verified (signature, expiry, revocation); only building the
+    pydantic model from its claims again is skipped when the same token comes back.
+    """
+    user = _USERS.get(token)
+    if user is None:
+        user = User(
+            user_id=verified.user_id,
+            organization_id=verified.organization_id,
+            roles=verified.roles,
+            permissions=verified.permissions,
+            session_id=verified.session_id,
+            token_id=verified.jti,
+            extra=verified.extra,
+        )
+        if len(_USERS) >= _USERS_MAX:
+            _USERS.clear()
+        _USERS[token] = user
+    return user
 
 
 class TokenCredentials(AuthCredentials):
@@ -151,10 +196,21 @@ class TokenCredentials(AuthCredentials):
     convention); ``claims`` and ``token`` are the validated claims and the raw token.
     """
 
-    def __init__(self, claims: TokenClaims, token: str) -> None:
-        super().__init__(["authenticated", *claims.permissions])
-        self.claims = claims
-        self.token = token
+    def __init__(self, context: AuthContext) -> None:  # no super().__init__: lazy scopes
+        self._context = context
+
+    @property
+    def scopes(self) -> list[str]:  # type: ignore[override]
+        user = self._context.user
+        return ["authenticated", *user.permissions] if user is not None else []
+
+    @property
+    def claims(self) -> TokenClaims | None:
+        return self._context.claims
+
+    @property
+    def token(self) -> str | None:
+        return self._context.token
 
 
 def extract_token(
@@ -184,22 +240,22 @@ def extract_token(
     return None
 
 
+# RFC 6750 b64token characters (and "=" padding): what a JWT is made of.
+_B64TOKEN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/="
+
+
 def _parse_authorization(raw: bytes, max_bytes: int) -> str:
     if len(raw) > max_bytes + 16:
         raise TokenInvalidError("Authorization header is too large")
-    try:
-        value = raw.decode("ascii")
-    except UnicodeDecodeError:
-        raise TokenInvalidError("Authorization header is not ASCII") from None
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "bearer":
+    scheme, _, token = raw.strip().partition(b" ")
+    if scheme.lower() != b"bearer":
         raise TokenInvalidError("Authorization scheme must be Bearer")
-    token = token.strip()
+    token = token.strip(b" ")
     if not token:
         raise TokenInvalidError("Bearer token is missing")
-    if not token.isprintable() or " " in token:
+    if token.translate(None, _B64TOKEN):  # anything left is not a token character
         raise TokenInvalidError("Bearer token is malformed")
-    return token
+    return token.decode("ascii")
 
 
 def _cookie_token(values: list[bytes], cookie_name: str, max_bytes: int) -> str | None:
@@ -214,7 +270,7 @@ def _cookie_token(values: list[bytes], cookie_name: str, max_bytes: int) -> str 
         return None
     if not token or len(token) > max_bytes or not token.isascii():
         raise TokenInvalidError("Authentication cookie is malformed")
-    if not token.isprintable() or " " in token:
+    if token.encode("ascii").translate(None, _B64TOKEN):
         raise TokenInvalidError("Authentication cookie is malformed")
     return token
 
@@ -339,7 +395,6 @@ class AuthenticationMiddleware:
                 public_paths = DEFAULT_PUBLIC_PATHS
         self.settings = AuthSettings.from_config(jwt_manager, rbac_manager, config, cookie_name)
         self.on_error: OnError | None = on_error
-        self._validate = jwt_manager.validate_token
         self._is_public = _public_path_matcher(list(public_paths))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -353,10 +408,7 @@ class AuthenticationMiddleware:
         try:
             token = extract_token(scope, settings.cookie_name, settings.max_token_bytes)
             if token is not None:
-                claims = await self._validate(token)
-                ctx.token = token
-                ctx.claims = claims
-                ctx.user = claims.to_user()
+                await ctx.authenticate(token)
         except AuthenticationError as exc:
             if not self._is_public(scope["path"]):
                 await self._reject(scope, receive, send, exc, started=False)
@@ -367,13 +419,12 @@ class AuthenticationMiddleware:
         if state is None:
             state = scope["state"] = {}
         state["user"] = ctx.user
-        state["token_claims"] = ctx.claims
         if ctx.user is None:
             scope["user"] = _ANONYMOUS
             scope["auth"] = _NO_CREDENTIALS
         else:
             scope["user"] = ctx.user
-            scope["auth"] = TokenCredentials(ctx.claims, ctx.token)  # type: ignore[arg-type]
+            scope["auth"] = TokenCredentials(ctx)
 
         # Answer an AuthenticationError that the app left unhandled (typically raised by
         # a dependency) with the same response as above instead of a 500.

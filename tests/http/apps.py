@@ -115,10 +115,9 @@ def default_app() -> FastAPI:
             "is_authenticated": getattr(user, "is_authenticated", True),
             "scopes": list(request.auth.scopes),
             "state_user": request.state.user.user_id if request.state.user else None,
-            "state_claims_jti": (
-                request.state.token_claims.jti if request.state.token_claims else None
-            ),
             "auth_claims_jti": getattr(getattr(request.auth, "claims", None), "jti", None),
+            "auth_token_is_bearer": getattr(request.auth, "token", None)
+            == request.headers.get("authorization", "")[7:],
         }
 
     return app

@@ -151,7 +151,8 @@ class TestMiddleware:
         assert body["user"] == "erin"
         assert body["scopes"] == ["authenticated", "a:read"]
         assert body["state_user"] == "erin"
-        assert body["state_claims_jti"] == body["auth_claims_jti"] is not None
+        assert body["auth_claims_jti"] is not None
+        assert body["auth_token_is_bearer"] is True
 
     def test_bad_token_rejected_by_middleware_even_on_unprotected_route(self, test_app_server):
         with test_app_server.client() as c:

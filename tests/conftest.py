@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from netrun_auth import AuthConfig, JWTManager, _core
 
 KEY_KIND_OF = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from netrun_auth import AuthConfig, JWTManager
 from netrun_auth.exceptions import ConfigurationError
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import jwt as pyjwt
 import pytest
+
 from netrun_auth import AuthConfig, JWTManager
 from netrun_auth.exceptions import (
     AuthenticationError,

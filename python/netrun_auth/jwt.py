@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -141,12 +140,8 @@ class JWTManager:
 
 
 def token_claims(claims: _core.Claims) -> TokenClaims:
-    """The pydantic model of engine-verified claims (already validated: no re-validation)."""
-    fields = claims.to_dict()
-    for name in ("issued_at", "not_before", "expires_at"):
-        if fields[name] is not None:
-            fields[name] = datetime.fromtimestamp(fields[name], tz=timezone.utc)
-    return TokenClaims.model_construct(**fields)
+    """The pydantic model of engine-verified claims (epoch seconds become UTC datetimes)."""
+    return TokenClaims.model_validate(claims.to_dict())
 
 
 def build_engine(config: AuthConfig) -> _core.TokenEngine:

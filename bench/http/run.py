@@ -2,8 +2,10 @@
 
 Runs, one after the other on 127.0.0.1, uvicorn (1 worker, no access log) serving
 one variant of ``app.py`` and ``wrk`` (Debian package ``wrk``) against it: 32
-connections, 10 s per route after a short warm-up. Prints req/s, p99 latency and the
-ratios, and with ``--json FILE`` writes them as JSON.
+connections, 10 s per route after a short warm-up, in interleaved rounds (default 3;
+the medians are reported, so that a burst of load from elsewhere on the machine
+skews one run, not the result). Prints req/s, p99 latency and the ratios, and with
+``--json FILE`` writes them as JSON.
 
     python bench/http/run.py              # needs: wrk, uvicorn[standard], pyjwt
     python bench/http/run.py --duration 3 # quicker, noisier
@@ -22,6 +24,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -131,6 +134,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per route")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs per route, interleaved; medians reported"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -145,13 +151,26 @@ def main() -> int:
             "BENCH_PRIVATE_KEY": str(Path(tmp) / "private.pem"),
             "BENCH_PUBLIC_KEY": str(Path(tmp) / "public.pem"),
         }
+        runs: dict[str, list[tuple[float, float]]] = {variant: [] for variant, _ in VARIANTS}
+        for round_ in range(args.rounds):
+            for variant, _label in VARIANTS:
+                rps, p99 = run_variant(variant, env, token, args)
+                runs[variant].append((rps, p99))
+                print(f"round {round_ + 1}: {variant:<18} {rps:8.0f} req/s  p99 {p99:7.2f} ms")
         results = {}
         for variant, label in VARIANTS:
-            rps, p99 = run_variant(variant, env, token, args)
-            results[variant] = {"label": label, "requests_per_second": rps, "p99_ms": p99}
+            results[variant] = {
+                "label": label,
+                "requests_per_second": statistics.median(r for r, _ in runs[variant]),
+                "p99_ms": statistics.median(p for _, p in runs[variant]),
+                "runs": runs[variant],
+            }
 
     print(f"\nmachine: {machine()}")
-    print(f"wrk: {args.connections} connections, {args.threads} thread(s), {args.duration} s/route")
+    print(
+        f"wrk: {args.connections} connections, {args.threads} thread(s), {args.duration} s/route,"
+        f" median of {args.rounds} interleaved rounds"
+    )
     print(f"{'route':<46} {'req/s':>10} {'p99 ms':>9}")
     for r in results.values():
         print(f"{r['label']:<46} {r['requests_per_second']:>10.0f} {r['p99_ms']:>9.2f}")

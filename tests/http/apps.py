@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, PlainTextResponse
+
 from netrun_auth import AuthConfig, JWTManager
 from netrun_auth.dependencies import (
     CurrentToken,
@@ -189,6 +190,7 @@ def docs_app() -> FastAPI:
     import fastapi_offline
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.staticfiles import StaticFiles
+
     from netrun_auth.demo import create_app
 
     config, manager = _manager()
@@ -206,4 +208,43 @@ def docs_app() -> FastAPI:
             swagger_favicon_url="/docs-static/favicon.png",
         )
 
+    return app
+
+
+def _rbac():
+    from netrun_auth import RBACManager
+    from netrun_auth.types import Role
+
+    rbac = RBACManager()
+    rbac.add_role(Role(name="editor", permissions=["projects:*"]))
+    rbac.add_role(Role(name="viewer", permissions=["projects:read"]))
+    return rbac
+
+
+def _rbac_routes(app: FastAPI) -> None:
+    @app.delete("/projects/{project_id}")
+    async def delete_project(
+        project_id: str, user: Annotated[User, Depends(require_permissions("projects:delete"))]
+    ):
+        return {"deleted": project_id}
+
+
+def rbac_middleware_app() -> FastAPI:
+    """RBAC manager given to the middleware."""
+    config, manager = _manager()
+    app = FastAPI()
+    app.add_middleware(
+        AuthenticationMiddleware, jwt_manager=manager, config=config, rbac_manager=_rbac()
+    )
+    _rbac_routes(app)
+    return app
+
+
+def rbac_registered_app() -> FastAPI:
+    """Middleware without RBAC; the RBAC manager registered on the app with configure()."""
+    config, manager = _manager()
+    app = FastAPI()
+    app.add_middleware(AuthenticationMiddleware, jwt_manager=manager, config=config)
+    configure(app, manager, rbac_manager=_rbac())
+    _rbac_routes(app)
     return app

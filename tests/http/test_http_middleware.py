@@ -175,6 +175,7 @@ class TestMiddleware:
         import time
 
         import jwt
+
         from netrun_auth import _core
 
         fresh = token_factory("old").access_token

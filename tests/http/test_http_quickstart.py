@@ -49,6 +49,7 @@ def test_revocation_is_checked_in_the_redis_given_to_the_middleware(
     import asyncio
 
     import redis.asyncio as redis
+
     from netrun_auth import AuthConfig, JWTManager
 
     pair = token_factory("user123", organization_id="org456", roles=["user"])

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -83,17 +84,31 @@ def make_keys_and_token(key_dir: Path) -> str:
     return pair.access_token
 
 
-def parse_wrk(output: str) -> tuple[float, float]:
-    """(requests per second, p99 latency in ms) from ``wrk --latency`` output."""
+@dataclass
+class Run:
+    requests_per_second: float
+    p99_ms: float
+    cpu_us_per_request: float  # server process CPU time (user + system) per request
+
+
+def parse_wrk(output: str) -> tuple[float, float, int]:
+    """(requests per second, p99 latency in ms, requests) from ``wrk --latency`` output."""
+    if re.search(r"Non-2xx or 3xx responses", output):
+        raise SystemExit("wrk saw error responses:\n" + output)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     value, unit = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
     p99_ms = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    if re.search(r"Non-2xx or 3xx responses", output):
-        raise SystemExit("wrk saw error responses:\n" + output)
-    return rps, p99_ms
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    return rps, p99_ms, requests
 
 
-def run_variant(variant: str, env: dict[str, str], token: str, args) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time consumed so far by process ``pid`` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_variant(variant: str, env: dict[str, str], token: str, args) -> Run:
     port = free_port()
     cmd = [
         sys.executable, "-m", "uvicorn", "app:create_app", "--factory",
@@ -104,13 +119,18 @@ def run_variant(variant: str, env: dict[str, str], token: str, args) -> tuple[fl
     try:
         wait_ready(port, proc)
         url = f"http://127.0.0.1:{port}/r"
-        header = ["-H", f"Authorization: Bearer {token}"] if variant != "open" else []
+        # Every variant gets the same request (the unprotected app ignores the header),
+        # so the difference is what checking the token costs.
+        header = ["-H", f"Authorization: Bearer {token}"]
         base = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "--latency", *header]
         subprocess.run([*base, "-d", f"{args.warmup}s", url], check=True, capture_output=True)
+        cpu_before = cpu_seconds(proc.pid)
         out = subprocess.run(
             [*base, "-d", f"{args.duration}s", url], check=True, capture_output=True, text=True
         ).stdout
-        return parse_wrk(out)
+        cpu = cpu_seconds(proc.pid) - cpu_before
+        rps, p99, requests = parse_wrk(out)
+        return Run(rps, p99, cpu / requests * 1e6)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -151,41 +171,60 @@ def main() -> int:
             "BENCH_PRIVATE_KEY": str(Path(tmp) / "private.pem"),
             "BENCH_PUBLIC_KEY": str(Path(tmp) / "public.pem"),
         }
-        runs: dict[str, list[tuple[float, float]]] = {variant: [] for variant, _ in VARIANTS}
+        runs: dict[str, list[Run]] = {variant: [] for variant, _ in VARIANTS}
         for round_ in range(args.rounds):
             for variant, _label in VARIANTS:
-                rps, p99 = run_variant(variant, env, token, args)
-                runs[variant].append((rps, p99))
-                print(f"round {round_ + 1}: {variant:<18} {rps:8.0f} req/s  p99 {p99:7.2f} ms")
-        results = {}
-        for variant, label in VARIANTS:
-            results[variant] = {
-                "label": label,
-                "requests_per_second": statistics.median(r for r, _ in runs[variant]),
-                "p99_ms": statistics.median(p for _, p in runs[variant]),
-                "runs": runs[variant],
-            }
+                run = run_variant(variant, env, token, args)
+                runs[variant].append(run)
+                print(
+                    f"round {round_ + 1}: {variant:<18} {run.requests_per_second:8.0f} req/s"
+                    f"  p99 {run.p99_ms:7.2f} ms  {run.cpu_us_per_request:6.1f} CPU us/req",
+                    flush=True,
+                )
+    results = {}
+    for variant, label in VARIANTS:
+        results[variant] = {
+            "label": label,
+            "requests_per_second": statistics.median(r.requests_per_second for r in runs[variant]),
+            "p99_ms": statistics.median(r.p99_ms for r in runs[variant]),
+            "cpu_us_per_request": statistics.median(r.cpu_us_per_request for r in runs[variant]),
+            "runs": [vars(r) for r in runs[variant]],
+        }
 
-    print(f"\nmachine: {machine()}")
+    print(f"\nmachine: {machine()}, load average {os.getloadavg()[0]:.2f}")
     print(
         f"wrk: {args.connections} connections, {args.threads} thread(s), {args.duration} s/route,"
         f" median of {args.rounds} interleaved rounds"
     )
-    print(f"{'route':<46} {'req/s':>10} {'p99 ms':>9}")
+    print(f"{'route':<44} {'req/s':>7} {'p99 ms':>8} {'CPU us/req':>11} {'req/CPU-s':>10}")
     for r in results.values():
-        print(f"{r['label']:<46} {r['requests_per_second']:>10.0f} {r['p99_ms']:>9.2f}")
-    base = results["open"]["requests_per_second"]
-    ours = results["netrun"]["requests_per_second"]
-    pyjwt = results["pyjwt"]["requests_per_second"]
-    parsed = results["pyjwt-parsed-key"]["requests_per_second"]
-    ratios = {
-        "netrun_vs_unprotected": ours / base,
-        "netrun_vs_pyjwt": ours / pyjwt,
-        "netrun_vs_pyjwt_parsed_key": ours / parsed,
-    }
-    print(f"\nnetrun-auth / unprotected:          {ours / base:.1%}  (goal >= 90%)")
-    print(f"netrun-auth / PyJWT (typical):      {ours / pyjwt:.2f}x  (goal >= 1.6x)")
-    print(f"netrun-auth / PyJWT (parsed key):   {ours / parsed:.2f}x")
+        print(
+            f"{r['label']:<44} {r['requests_per_second']:>7.0f} {r['p99_ms']:>8.2f}"
+            f" {r['cpu_us_per_request']:>11.1f} {1e6 / r['cpu_us_per_request']:>10.0f}"
+        )
+
+    def ratio(a: str, b: str, key: str) -> float:
+        x, y = results[a][key], results[b][key]
+        return x / y if key == "requests_per_second" else y / x  # CPU: less is faster
+
+    ratios = {}
+    for name, (a, b) in {
+        "netrun_vs_unprotected": ("netrun", "open"),
+        "netrun_vs_pyjwt": ("netrun", "pyjwt"),
+        "netrun_vs_pyjwt_parsed_key": ("netrun", "pyjwt-parsed-key"),
+    }.items():
+        ratios[name] = {
+            "by_req_per_s": ratio(a, b, "requests_per_second"),
+            "by_cpu_per_request": ratio(a, b, "cpu_us_per_request"),
+        }
+    print("\nratios                              by req/s   by CPU/request")
+    for name, goal in [
+        ("netrun_vs_unprotected", "goal >= 90%"),
+        ("netrun_vs_pyjwt", "goal >= 1.6x"),
+        ("netrun_vs_pyjwt_parsed_key", ""),
+    ]:
+        r = ratios[name]
+        print(f"{name:<34} {r['by_req_per_s']:>8.2f}x {r['by_cpu_per_request']:>10.2f}x   {goal}")
     if args.json:
         args.json.write_text(
             json.dumps({"machine": machine(), "results": results, "ratios": ratios}, indent=2)

@@ -14,7 +14,7 @@ from .support import base_env, start_server
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     log = tmp_path_factory.mktemp("demo") / "demo.log"
-    args = [sys.executable, "-m", "netrun_auth.demo", "--log-level", "warning"]
+    args = [sys.executable, "-m", "netrun_auth.cli", "demo", "--log-level", "warning"]
     server = start_server(args, cwd=log.parent, env=base_env(), log=log)
     yield server
     server.stop()
@@ -41,7 +41,7 @@ def test_demo_prints_curl_lines_that_work(demo):
 
 def test_demo_port_option_and_help():
     done = subprocess.run(
-        [sys.executable, "-m", "netrun_auth.demo", "--help"],
+        [sys.executable, "-m", "netrun_auth.cli", "demo", "--help"],
         capture_output=True,
         text=True,
         env=base_env(),

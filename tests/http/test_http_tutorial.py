@@ -21,7 +21,7 @@ ADMIN = {"email": "admin@example.com", "password": "admin"}
 def server(request, key_files, tmp_path_factory) -> Server:
     log = tmp_path_factory.mktemp("tutorial") / f"{request.param}.log"
     if request.param == "demo":
-        args = [sys.executable, "-m", "netrun_auth.demo", "--log-level", "warning"]
+        args = [sys.executable, "-m", "netrun_auth.cli", "demo", "--log-level", "warning"]
         srv = start_server(args, cwd=log.parent, env=base_env(), log=log)
     else:
         redis_url = request.getfixturevalue("redis_url")

@@ -178,6 +178,25 @@ async def test_reuse_revokes_the_family_for_every_worker(
     await worker_a.validate_token(other_session.access_token)
 
 
+async def test_reuse_revokes_the_session_as_long_as_its_newest_token_lives(
+    deployment: Deployment, clients: Clients, config: AuthConfig, user_id: str
+) -> None:
+    app = manager(config, clients.new())
+    old = await app.generate_token_pair(user_id)
+    await asyncio.sleep(2.1)  # the rotated refresh token expires seconds after the old one
+    new = await app.refresh_token(old.refresh_token)
+    with pytest.raises(TokenReuseError):
+        await app.refresh_token(old.refresh_token)
+
+    claims = app.engine.verify(new.refresh_token, None)
+    key = _core.Keyspace(config.redis_key_prefix).session(user_id, new.session_id)
+    node = deployment.node_for_key(key) if isinstance(deployment, RedisClusterNodes) else deployment
+    ttl = int(node.cli("TTL", key).strip())
+    # Revoked until the newest refresh token of the session is dead (plus the margin),
+    # not only until the reused (older) one expires.
+    assert ttl >= _core.retain_until(claims.expires_at) - int(time.time()) - 1
+
+
 async def test_one_round_trip_per_validation(
     deployment: Deployment, clients: Clients, config: AuthConfig, user_id: str
 ) -> None:

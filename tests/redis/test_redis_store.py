@@ -18,6 +18,7 @@ from netrun_auth import (
     _core,
 )
 from netrun_auth.redis_store import RedisStore
+from netrun_auth.stores import RevocationStore
 from redis_servers import Clients, RedisClusterNodes, RedisServer, make_client, manager
 
 Deployment = RedisServer | RedisClusterNodes
@@ -353,6 +354,7 @@ async def test_from_url_client_just_works(redis_single: RedisServer, config: Aut
     try:
         app = JWTManager(config, client)
         assert isinstance(app.store, RedisStore)
+        assert isinstance(app.store, RevocationStore)
         pair = await app.generate_token_pair("someone")
         await app.logout_all("someone")
         with pytest.raises(TokenRevokedError):

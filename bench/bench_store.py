@@ -167,7 +167,7 @@ def main() -> None:
           f"{platform.machine()}, netrun-auth {_core.__version__}, {args.tokens} tokens, EdDSA")  # fmt: skip
     print(f"{'':32} {'validations/s':>14} {'vs engine only':>15}")
     for name, rate in rates.items():
-        print(f"{name:32} {rate:14,.0f} {rate / base:14.0%}")
+        print(f"{name:32} {rate:14,.0f} {rate / base:14.1%}")
 
 
 if __name__ == "__main__":

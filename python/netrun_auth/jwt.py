@@ -107,6 +107,11 @@ class JWTManager:
         """
         claims = await self.verify(refresh_token, "refresh")
         if not await self.store.spend_refresh(claims):
+            # The store revoked the session while this token lives; the session's newest
+            # refresh token (rotated later) may live up to one refresh lifetime from now.
+            if claims.session_id is not None:
+                until = int(time.time()) + self.engine.refresh_ttl_seconds
+                await self.store.revoke_session(claims.user_id, claims.session_id, until)
             raise TokenReuseError()
         return await self.generate_token_pair(
             claims.user_id,

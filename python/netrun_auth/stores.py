@@ -7,11 +7,23 @@ client. Both follow :class:`RevocationStore`; the rules live in the Rust engine.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from . import _core
 
-__all__ = ["MemoryStore", "RevocationStore"]
+if TYPE_CHECKING:
+    from .redis_store import RedisStore
+
+__all__ = ["MemoryStore", "RedisStore", "RevocationStore"]
+
+
+def __getattr__(name: str) -> Any:
+    # RedisStore needs the [redis] extra: import it only when asked for.
+    if name == "RedisStore":
+        from .redis_store import RedisStore
+
+        return RedisStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @runtime_checkable

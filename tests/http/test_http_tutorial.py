@@ -8,7 +8,7 @@ import sys
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from .support import EXAMPLES, Server, base_env, start_server, uvicorn_args
@@ -164,14 +164,28 @@ def test_websocket_accepted(server, client):
         assert ws.recv(timeout=5) == "ping"
 
 
-@pytest.mark.parametrize("headers", [{"Authorization": "Bearer not-a-token"}, {}])
-def test_websocket_rejected_with_1008(server, headers):
+def test_websocket_with_bad_token_closed_with_1008(server):
+    headers = {"Authorization": "Bearer not-a-token"}
     with (
         connect(f"{server.ws_url}/ws", additional_headers=headers) as ws,
         pytest.raises(ConnectionClosed) as closed,
     ):
         ws.recv(timeout=5)
     assert closed.value.rcvd.code == 1008
+
+
+def test_websocket_without_token_rejected(server, request):
+    if "tutorial-example" in request.node.callspec.id:
+        # That app registers its own AuthenticationError handler, and the handler wins:
+        # Starlette sends its JSON response as the handshake's HTTP answer.
+        with pytest.raises(InvalidStatus) as refused:
+            connect(f"{server.ws_url}/ws").close()
+        assert refused.value.response.status_code == 401
+        return
+    with connect(f"{server.ws_url}/ws") as ws, pytest.raises(ConnectionClosed) as closed:
+        ws.recv(timeout=5)
+    assert closed.value.rcvd.code == 1008
+    assert closed.value.rcvd.reason == "not_authenticated"
 
 
 def test_openapi_declares_the_bearer_scheme(client):

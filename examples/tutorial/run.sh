@@ -7,4 +7,4 @@ if [ ! -f private_key.pem ]; then
     openssl rsa -in private_key.pem -pubout -out public_key.pem 2>/dev/null
     chmod 600 private_key.pem
 fi
-exec python -m uvicorn main:app --host 127.0.0.1 --port "${PORT:-8000}" "$@"
+exec "${PYTHON:-python3}" -m uvicorn main:app --host 127.0.0.1 --port "${PORT:-8000}" "$@"

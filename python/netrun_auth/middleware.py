@@ -61,12 +61,14 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PUBLIC_PATHS",
     "MAX_TOKEN_BYTES",
+    "NOT_AUTHENTICATED",
     "SCOPE_KEY",
     "AuthContext",
     "AuthSettings",
     "AuthenticationMiddleware",
     "TokenCredentials",
     "auth_error_response",
+    "auth_exception_handler",
     "extract_token",
     "www_authenticate",
 ]
@@ -90,6 +92,11 @@ NOT_AUTHENTICATED = "not_authenticated"
 """``code`` of the error raised when a route needs a user and the request has no token."""
 
 OnError = Callable[[HTTPConnection, AuthenticationError], "Response | Awaitable[Response]"]
+
+
+def _malformed(message: str) -> TokenInvalidError:
+    return TokenInvalidError(message, code="token_malformed")
+
 
 _ANONYMOUS = UnauthenticatedUser()
 _NO_CREDENTIALS = AuthCredentials()
@@ -227,7 +234,7 @@ def extract_token(
     for name, value in scope["headers"]:
         if name == b"authorization":
             if header is not None:
-                raise TokenInvalidError("Several Authorization headers")
+                raise _malformed("Several Authorization headers")
             header = value
         elif name == b"cookie" and cookie_name is not None:
             if cookies is None:
@@ -246,32 +253,32 @@ _B64TOKEN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~
 
 def _parse_authorization(raw: bytes, max_bytes: int) -> str:
     if len(raw) > max_bytes + 16:
-        raise TokenInvalidError("Authorization header is too large")
+        raise _malformed("Authorization header is too large")
     scheme, _, token = raw.strip().partition(b" ")
     if scheme.lower() != b"bearer":
-        raise TokenInvalidError("Authorization scheme must be Bearer")
+        raise _malformed("Authorization scheme must be Bearer")
     token = token.strip(b" ")
     if not token:
-        raise TokenInvalidError("Bearer token is missing")
+        raise _malformed("Bearer token is missing")
     if token.translate(None, _B64TOKEN):  # anything left is not a token character
-        raise TokenInvalidError("Bearer token is malformed")
+        raise _malformed("Bearer token is malformed")
     return token.decode("ascii")
 
 
 def _cookie_token(values: list[bytes], cookie_name: str, max_bytes: int) -> str | None:
     raw = b"; ".join(values)
     if len(raw) > 4 * max_bytes:
-        raise TokenInvalidError("Cookie header is too large")
+        raise _malformed("Cookie header is too large")
     try:
         token = cookie_parser(raw.decode("latin-1")).get(cookie_name)
     except Exception:  # a cookie header that does not parse is a bad credential
-        raise TokenInvalidError("Cookie header is malformed") from None
+        raise _malformed("Cookie header is malformed") from None
     if token is None:
         return None
     if not token or len(token) > max_bytes or not token.isascii():
-        raise TokenInvalidError("Authentication cookie is malformed")
+        raise _malformed("Authentication cookie is malformed")
     if token.encode("ascii").translate(None, _B64TOKEN):
-        raise TokenInvalidError("Authentication cookie is malformed")
+        raise _malformed("Authentication cookie is malformed")
     return token
 
 
@@ -411,7 +418,7 @@ class AuthenticationMiddleware:
                 await ctx.authenticate(token)
         except AuthenticationError as exc:
             if not self._is_public(scope["path"]):
-                await self._reject(scope, receive, send, exc, started=False)
+                await self._reject(scope, receive, send, exc)
                 return
 
         scope[SCOPE_KEY] = ctx
@@ -435,22 +442,37 @@ class AuthenticationMiddleware:
             started = True
             await send(message)
 
+        connected = False  # WebSocket: whether the app already took "websocket.connect"
+        app_receive = receive
+        if scope_type == "websocket":
+
+            async def app_receive() -> Message:
+                nonlocal connected
+                message = await receive()
+                connected = True
+                return message
+
         try:
-            await self.app(scope, receive, send_tracking)
+            await self.app(scope, app_receive, send_tracking)
         except AuthenticationError as exc:
             if started and scope_type == "http":
                 raise
-            await self._reject(scope, receive, send, exc, started=started)
+            await self._reject(scope, receive, send, exc, started, connected)
 
     async def _reject(
-        self, scope: Scope, receive: Receive, send: Send, exc: AuthenticationError, started: bool
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        exc: AuthenticationError,
+        started: bool = False,
+        connected: bool = False,
     ) -> None:
         if scope["type"] == "websocket":
             if not started:
                 # Accept, then close, so that browsers see the close code and reason
                 # (a handshake refused with an HTTP status is only "1006" to them).
-                message = await receive()
-                if message["type"] != "websocket.connect":
+                if not connected and (await receive())["type"] != "websocket.connect":
                     return
                 await send({"type": "websocket.accept"})
             code = _WS_TRY_AGAIN_LATER if exc.status_code == 503 else _WS_POLICY_VIOLATION

@@ -85,6 +85,11 @@ def _common_routes(app: FastAPI, manager: JWTManager) -> None:
         await websocket.send_json({"user_id": user.user_id})
         await websocket.close()
 
+    @app.websocket("/ws-late-error")
+    async def ws_late_error(websocket: WebSocket):
+        await websocket.receive()  # takes "websocket.connect", then fails before accepting
+        raise TokenRevokedError()
+
     @app.websocket("/ws-open")
     async def ws_open(websocket: WebSocket, user: OptionalUser):
         await websocket.accept()

@@ -118,6 +118,12 @@ class TestDependencies:
             ):
                 ws.recv(timeout=5)
             assert closed.value.rcvd.code == 1008
+        with (
+            connect(f"{test_app_server.ws_url}/ws-late-error") as ws,
+            pytest.raises(ConnectionClosed) as closed,
+        ):
+            ws.recv(timeout=5)
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "token_revoked")
 
     def test_openapi_bearer_scheme(self, test_app_server):
         with test_app_server.client() as c:

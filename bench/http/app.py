@@ -4,6 +4,8 @@ Selected by ``BENCH_VARIANT``; keys and claims come from ``BENCH_*`` variables s
 ``run.py``:
 
 * ``open``: no authentication at all;
+* ``noop-dependency``: no authentication, one FastAPI dependency that does nothing
+  (what any ``Depends(...)`` costs, the floor of every dependency-based guard);
 * ``netrun``: ``AuthenticationMiddleware`` + ``Depends(get_current_user)``, in-memory store;
 * ``pyjwt``: the hand-written dependency most FastAPI apps have: ``HTTPBearer`` +
   ``jwt.decode(token, PUBLIC_KEY_PEM, ...)`` (RS256) + ``HTTPException(401)``;
@@ -25,6 +27,15 @@ def create_app() -> FastAPI:
 
         @app.get("/r")
         async def route():
+            return {"user_id": "anonymous"}
+
+    elif variant == "noop-dependency":
+
+        async def nothing() -> None:
+            return None
+
+        @app.get("/r")
+        async def route(_: Annotated[None, Depends(nothing)]):
             return {"user_id": "anonymous"}
 
     elif variant == "netrun":

@@ -37,6 +37,7 @@ ISSUER = "bench-issuer"
 AUDIENCE = "bench-audience"
 VARIANTS = [
     ("open", "unprotected"),
+    ("noop-dependency", "unprotected + a no-op Depends()"),
     ("netrun", "netrun-auth (middleware + get_current_user)"),
     ("pyjwt", "hand-written PyJWT dependency (typical)"),
     ("pyjwt-parsed-key", "hand-written PyJWT, key parsed once"),
@@ -210,6 +211,7 @@ def main() -> int:
     ratios = {}
     for name, (a, b) in {
         "netrun_vs_unprotected": ("netrun", "open"),
+        "netrun_vs_noop_dependency": ("netrun", "noop-dependency"),
         "netrun_vs_pyjwt": ("netrun", "pyjwt"),
         "netrun_vs_pyjwt_parsed_key": ("netrun", "pyjwt-parsed-key"),
     }.items():
@@ -220,6 +222,7 @@ def main() -> int:
     print("\nratios                              by req/s   by CPU/request")
     for name, goal in [
         ("netrun_vs_unprotected", "goal >= 90%"),
+        ("netrun_vs_noop_dependency", ""),
         ("netrun_vs_pyjwt", "goal >= 1.6x"),
         ("netrun_vs_pyjwt_parsed_key", ""),
     ]:

@@ -107,7 +107,7 @@ _WS_TRY_AGAIN_LATER = 1013
 class AuthSettings:
     """What the middleware (or :func:`netrun_auth.dependencies.configure`) registered."""
 
-    __slots__ = ("cookie_name", "jwt_manager", "max_token_bytes", "rbac_manager")
+    __slots__ = ("cookie_name", "jwt_manager", "max_token_bytes", "rbac_manager", "verify")
 
     def __init__(
         self,
@@ -117,6 +117,8 @@ class AuthSettings:
         max_token_bytes: int = MAX_TOKEN_BYTES,
     ) -> None:
         self.jwt_manager = jwt_manager
+        # JWTManager.verify returns the engine's claims without building a pydantic model.
+        self.verify = getattr(jwt_manager, "verify", None)
         self.rbac_manager = rbac_manager
         self.cookie_name = cookie_name
         self.max_token_bytes = max_token_bytes
@@ -150,13 +152,12 @@ class AuthContext:
 
     async def authenticate(self, token: str) -> None:
         """Validate ``token`` with the registered manager and keep the outcome."""
-        manager = self.settings.jwt_manager
-        verify = getattr(manager, "verify", None)
+        verify = self.settings.verify
         if verify is not None:  # JWTManager: engine claims, no pydantic model built yet
             verified = await verify(token)
             self.user = _user_of(token, verified)
         else:  # any object with the documented validate_token()
-            verified = self._claims = await manager.validate_token(token)
+            verified = self._claims = await self.settings.jwt_manager.validate_token(token)
             self.user = verified.to_user()
         self._verified = verified
         self.token = token

@@ -7,6 +7,7 @@ Selected by ``BENCH_VARIANT``; keys and claims come from ``BENCH_*`` variables s
 * ``noop-dependency``: no authentication, one FastAPI dependency that does nothing
   (what any ``Depends(...)`` costs, the floor of every dependency-based guard);
 * ``netrun``: ``AuthenticationMiddleware`` + ``Depends(get_current_user)``, in-memory store;
+* ``netrun-middleware-only``: the middleware, and the route reads ``request.state.user``;
 * ``pyjwt``: the hand-written dependency most FastAPI apps have: ``HTTPBearer`` +
   ``jwt.decode(token, PUBLIC_KEY_PEM, ...)`` (RS256) + ``HTTPException(401)``;
 * ``pyjwt-parsed-key``: the same with the public key parsed once (the careful version).
@@ -38,7 +39,9 @@ def create_app() -> FastAPI:
         async def route(_: Annotated[None, Depends(nothing)]):
             return {"user_id": "anonymous"}
 
-    elif variant == "netrun":
+    elif variant in ("netrun", "netrun-middleware-only"):
+        from fastapi import Request
+
         from netrun_auth import AuthConfig, JWTManager
         from netrun_auth.dependencies import get_current_user
         from netrun_auth.middleware import AuthenticationMiddleware
@@ -53,9 +56,20 @@ def create_app() -> FastAPI:
         )
         app.add_middleware(AuthenticationMiddleware, jwt_manager=JWTManager(config))
 
-        @app.get("/r")
-        async def route(user: Annotated[User, Depends(get_current_user)]):
-            return {"user_id": user.user_id}
+        if variant == "netrun":
+
+            @app.get("/r")
+            async def route(user: Annotated[User, Depends(get_current_user)]):
+                return {"user_id": user.user_id}
+
+        else:  # the user the middleware put on the request, no dependency
+
+            @app.get("/r")
+            async def route(request: Request):
+                user = request.state.user
+                if user is None:
+                    raise HTTPException(status.HTTP_401_UNAUTHORIZED)
+                return {"user_id": user.user_id}
 
     elif variant in ("pyjwt", "pyjwt-parsed-key"):
         import jwt

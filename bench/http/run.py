@@ -39,6 +39,7 @@ VARIANTS = [
     ("open", "unprotected"),
     ("noop-dependency", "unprotected + a no-op Depends()"),
     ("netrun", "netrun-auth (middleware + get_current_user)"),
+    ("netrun-middleware-only", "netrun-auth middleware, request.state.user"),
     ("pyjwt", "hand-written PyJWT dependency (typical)"),
     ("pyjwt-parsed-key", "hand-written PyJWT, key parsed once"),
 ]

@@ -115,8 +115,9 @@ class MemoryStore:
     def revoke_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
     def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         """Revoke every token of the user issued until now (and every registered session)."""
-    def spend_refresh(self, claims: Claims) -> bool:
-        """True the first time a refresh token is spent; False on reuse."""
+    def spend_refresh(self, claims: Claims, session_expires_at: int) -> bool:
+        """True the first time a refresh token is spent; on reuse revoke its session
+        until ``session_expires_at`` and return False (atomically)."""
     def __len__(self) -> int: ...
 
 @final

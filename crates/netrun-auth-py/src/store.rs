@@ -40,8 +40,8 @@ impl PyMemoryStore {
         self.0.revoke_user(user_id, now(), ttl_seconds);
     }
 
-    fn spend_refresh(&self, claims: &PyClaims) -> bool {
-        self.0.spend_refresh(&claims.0, now())
+    fn spend_refresh(&self, claims: &PyClaims, session_expires_at: i64) -> bool {
+        self.0.spend_refresh(&claims.0, session_expires_at, now())
     }
 
     fn __len__(&self) -> usize {

@@ -1,1 +1,5 @@
+pub mod error;
+pub mod password;
+pub mod rbac;
+
 pub fn x() {}

@@ -94,7 +94,7 @@ class PasswordManager:
         return True, None
 
     def dummy_verify(self, password: str | None = None) -> None:
-        """Spend the time of one verification, so an unknown user costs as much as a wrong password."""
+        """Spend one verification's time: an unknown user costs as much as a wrong password."""
         self._hasher.dummy_verify(password)
 
     async def hash_password_async(self, password: str) -> str:

@@ -29,11 +29,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import ValidationError
-
 from netrun_auth import _core
 from netrun_auth.exceptions import ConfigurationError
 from netrun_auth.types import Role
+from pydantic import ValidationError
 
 __all__ = [
     "CROSS_TENANT_PERMISSION",
@@ -129,9 +128,7 @@ class RBACManager:
         if found is None:
             return None
         name, permissions, description, inherits = found
-        return Role(
-            name=name, permissions=permissions, description=description, inherits=inherits
-        )
+        return Role(name=name, permissions=permissions, description=description, inherits=inherits)
 
     def remove_role(self, name: str) -> bool:
         """Remove a role and its assignments; False if absent.
@@ -240,7 +237,7 @@ class RBACManager:
         self.add_roles(_roles_from_data(data))
 
     def load_file(self, path: str | Path) -> None:
-        """Add the roles of a ``.json``, ``.toml`` or ``.yaml``/``.yml`` file (see :meth:`load_dict`).
+        """Add the roles of a JSON, TOML or YAML file, by suffix (as :meth:`load_dict`).
 
         YAML needs PyYAML installed; TOML on Python 3.10 needs ``tomli``.
         """
@@ -263,9 +260,7 @@ class RBACManager:
     def to_dict(self) -> dict[str, Any]:
         """The roles in the shape :meth:`load_dict` reads."""
         return {
-            "roles": {
-                r.name: r.model_dump(exclude={"name"}, exclude_none=True) for r in self.roles
-            }
+            "roles": {r.name: r.model_dump(exclude={"name"}, exclude_none=True) for r in self.roles}
         }
 
     def __repr__(self) -> str:

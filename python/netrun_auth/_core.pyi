@@ -156,6 +156,17 @@ class RoleRegistry:
         resource_organization_id: str | None = None,
     ) -> bool:
         """Whether the subject may do `permission` on a resource of `resource_organization_id`."""
+    def authorize(
+        self,
+        permission: str,
+        *,
+        roles: list[str],
+        permissions: list[str] = ...,
+        user_id: str | None = None,
+        organization_id: str | None = None,
+        resource_organization_id: str | None = None,
+    ) -> None:
+        """Like check, raising AuthorizationError when denied."""
     def subject_permissions(
         self,
         *,

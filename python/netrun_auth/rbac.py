@@ -197,6 +197,18 @@ class RBACManager:
             permission, **_subject(user_or_roles), resource_organization_id=organization_id
         )
 
+    def require_permission(
+        self,
+        user_or_roles: RoleSubject | str | Iterable[str],
+        permission: str,
+        *,
+        organization_id: str | None = None,
+    ) -> None:
+        """Like :meth:`has_permission`, raising ``AuthorizationError`` (403) when denied."""
+        self._registry.authorize(
+            permission, **_subject(user_or_roles), resource_organization_id=organization_id
+        )
+
     def has_permissions(
         self,
         user_or_roles: RoleSubject | str | Iterable[str],

@@ -126,6 +126,28 @@ impl RoleRegistry {
             .check(&subject, permission, resource_organization_id)
     }
 
+    /// Like `check`, raising AuthorizationError (code "forbidden") when denied.
+    #[pyo3(signature = (permission, *, roles, permissions=Vec::new(), user_id=None, organization_id=None, resource_organization_id=None))]
+    fn authorize(
+        &self,
+        permission: &str,
+        roles: Vec<String>,
+        permissions: Vec<String>,
+        user_id: Option<&str>,
+        organization_id: Option<&str>,
+        resource_organization_id: Option<&str>,
+    ) -> PyResult<()> {
+        let subject = Subject {
+            user_id,
+            organization_id,
+            roles: &roles,
+            permissions: &permissions,
+        };
+        self.read()
+            .authorize(&subject, permission, resource_organization_id)
+            .map_err(to_py_err)
+    }
+
     /// Every permission the subject holds in `resource_organization_id` (None: home), sorted.
     #[pyo3(signature = (*, roles, permissions=Vec::new(), user_id=None, organization_id=None, resource_organization_id=None))]
     fn subject_permissions(

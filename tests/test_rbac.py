@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
 from netrun_auth.exceptions import AuthorizationError, ConfigurationError
 from netrun_auth.rbac import CROSS_TENANT_PERMISSION, DEFAULT_ROLES, RBACManager
 from netrun_auth.types import Role, TokenClaims, User
@@ -73,14 +72,22 @@ def test_cycles_and_unknown_parents_are_configuration_errors(rbac: RBACManager) 
     for name in ("viewer", "editor", "admin"):
         assert name in info.value.message
     # Unchanged after the refusal.
-    assert rbac.get_role("viewer") == Role(name="viewer", permissions=["projects:read", "users:read"])
+    assert rbac.get_role("viewer") == Role(
+        name="viewer", permissions=["projects:read", "users:read"]
+    )
 
     with pytest.raises(ConfigurationError, match="self -> self"):
         rbac.add_role(Role(name="self", permissions=["a:b"], inherits=["self"]))
 
     with pytest.raises(ConfigurationError, match="cycle"):
         RBACManager.from_dict(
-            {"roles": {"a": {"inherits": ["b"]}, "b": {"inherits": ["c"]}, "c": {"inherits": ["a"]}}}
+            {
+                "roles": {
+                    "a": {"inherits": ["b"]},
+                    "b": {"inherits": ["c"]},
+                    "c": {"inherits": ["a"]},
+                }
+            }
         )
 
 
@@ -162,9 +169,7 @@ def test_cross_organization_access_is_denied(rbac: RBACManager) -> None:
 
 
 def test_cross_tenant_permission_and_scoped_assignments(rbac: RBACManager) -> None:
-    rbac.add_role(
-        Role(name="support", permissions=[CROSS_TENANT_PERMISSION], inherits=["viewer"])
-    )
+    rbac.add_role(Role(name="support", permissions=[CROSS_TENANT_PERMISSION], inherits=["viewer"]))
     support = _user(roles=["support"])
     assert rbac.has_permission(support, "projects:read", organization_id="org-b")
     assert not rbac.has_permission(support, "projects:update", organization_id="org-b")

@@ -278,3 +278,13 @@ def test_cli_does_not_take_the_password_from_argv() -> None:
     assert out.returncode == 2  # argparse refuses the stray argument
     empty = _cli("hash", stdin="")
     assert empty.returncode == 2 and "no password" in empty.stderr
+
+
+async def test_worker_pool_is_bounded_and_restartable() -> None:
+    with pytest.raises(ConfigurationError, match="max_workers"):
+        PasswordManager(max_workers=0)
+    pm = PasswordManager(FAST, max_workers=1)
+    h = await pm.hash_password_async(PASSWORD)
+    pm.close()
+    assert await pm.verify_password_async(PASSWORD, h) is True
+    pm.close()

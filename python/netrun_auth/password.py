@@ -1,7 +1,10 @@
 """Password hashing (argon2id), verification (argon2 and bcrypt) and password policy.
 
 The work is done by the Rust engine with the GIL released; the ``*_async`` methods
-run it in a worker thread, so the event loop keeps serving other requests.
+run it in a worker thread, so the event loop keeps serving other requests. Those
+threads are a small pool of the manager's own (one per CPU by default): hashing is
+CPU-bound, so more threads than cores only add memory (19 MiB each) and steal
+time from the event loop.
 
 Settings are read from an ``AuthConfig`` (or any object) when present, else defaulted:
 
@@ -23,9 +26,14 @@ attribute                           default  meaning
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from netrun_auth import _core
+from netrun_auth.exceptions import ConfigurationError
 
 __all__ = ["PasswordManager"]
 
@@ -46,7 +54,13 @@ class PasswordManager:
     exception messages.
     """
 
-    def __init__(self, config: Any | None = None) -> None:
+    def __init__(self, config: Any | None = None, *, max_workers: int | None = None) -> None:
+        """``max_workers``: threads for the ``*_async`` methods (default: the CPU count)."""
+        if max_workers is not None and max_workers < 1:
+            raise ConfigurationError("max_workers: must be at least 1")
+        self._max_workers = max_workers or os.cpu_count() or 1
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
         self._hasher = _core.PasswordHasher(
             memory_kib=_setting(config, "password_argon2_memory_kib", 19_456),
             iterations=_setting(config, "password_argon2_iterations", 2),
@@ -97,23 +111,39 @@ class PasswordManager:
         """Spend one verification's time: an unknown user costs as much as a wrong password."""
         self._hasher.dummy_verify(password)
 
+    async def _off_loop(self, fn: Callable[..., _T], *args: Any) -> _T:
+        if self._executor is None:
+            with self._executor_lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(
+                        self._max_workers, thread_name_prefix="netrun-auth-password"
+                    )
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
     async def hash_password_async(self, password: str) -> str:
-        """:meth:`hash_password` in a worker thread."""
-        return await asyncio.to_thread(self._hasher.hash, password)
+        """:meth:`hash_password` in a worker thread, off the event loop."""
+        return await self._off_loop(self._hasher.hash, password)
 
     async def verify_password_async(self, password: str, hashed_password: str) -> bool:
-        """:meth:`verify_password` in a worker thread."""
-        return await asyncio.to_thread(self._hasher.verify, password, hashed_password)
+        """:meth:`verify_password` in a worker thread, off the event loop."""
+        return await self._off_loop(self._hasher.verify, password, hashed_password)
 
     async def verify_and_update_async(
         self, password: str, hashed_password: str
     ) -> tuple[bool, str | None]:
-        """:meth:`verify_and_update` in a worker thread."""
-        return await asyncio.to_thread(self.verify_and_update, password, hashed_password)
+        """:meth:`verify_and_update` in a worker thread, off the event loop."""
+        return await self._off_loop(self.verify_and_update, password, hashed_password)
 
     async def dummy_verify_async(self, password: str | None = None) -> None:
-        """:meth:`dummy_verify` in a worker thread."""
-        await asyncio.to_thread(self._hasher.dummy_verify, password)
+        """:meth:`dummy_verify` in a worker thread, off the event loop."""
+        await self._off_loop(self._hasher.dummy_verify, password)
+
+    def close(self) -> None:
+        """Stop the worker threads of the ``*_async`` methods (they restart on next use)."""
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
 
     def validate_password(self, password: str) -> list[str]:
         """The reasons ``password`` fails the policy; an empty list when it passes."""

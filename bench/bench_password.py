@@ -243,9 +243,10 @@ def main() -> None:
     if args.serve:
         serve(args.serve)
         return
+    load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     print(
         f"# {platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, {platform.machine()}"
+        f"{os.cpu_count()} CPUs, {platform.machine()}{load}"
     )
     bench_hashing(rounds=10 if args.quick else 40)
     bench_server(logins=50)

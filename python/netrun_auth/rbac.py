@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from netrun_auth import _core
 from netrun_auth.exceptions import ConfigurationError
@@ -73,7 +73,6 @@ DEFAULT_ROLES: tuple[Role, ...] = (
 _ROLE_KEYS = frozenset({"name", "permissions", "description", "inherits"})
 
 
-@runtime_checkable
 class RoleSubject(Protocol):
     """Anything carrying roles the way :class:`~netrun_auth.types.User` does."""
 
@@ -84,14 +83,17 @@ class RoleSubject(Protocol):
 def _subject(subject: RoleSubject | str | Iterable[str]) -> dict[str, Any]:
     if isinstance(subject, str):
         return {"roles": [subject]}
-    if isinstance(subject, RoleSubject):
+    if isinstance(subject, list):
+        return {"roles": subject}
+    roles = getattr(subject, "roles", None)
+    if roles is not None:
         return {
-            "roles": list(subject.roles),
-            "permissions": list(getattr(subject, "permissions", None) or []),
+            "roles": list(roles),
+            "permissions": list(getattr(subject, "permissions", None) or ()),
             "user_id": getattr(subject, "user_id", None),
             "organization_id": getattr(subject, "organization_id", None),
         }
-    return {"roles": list(subject)}
+    return {"roles": list(subject)}  # type: ignore[arg-type]
 
 
 def _role_tuple(role: Role) -> tuple[str, list[str], str | None, list[str]]:
@@ -193,6 +195,11 @@ class RBACManager:
         ``organization_id=None`` means a resource of the user's home organization
         (or one that belongs to no organization).
         """
+        if organization_id is None:  # fast paths: plain role names
+            if isinstance(user_or_roles, list):
+                return self._registry.has_permission(user_or_roles, permission)
+            if isinstance(user_or_roles, str):
+                return self._registry.has_permission([user_or_roles], permission)
         return self._registry.check(
             permission, **_subject(user_or_roles), resource_organization_id=organization_id
         )

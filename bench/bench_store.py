@@ -1,0 +1,175 @@
+"""Validations per second in one process: engine only, in-memory store, Redis.
+
+    python bench/bench_store.py                       # starts its own redis-server
+    python bench/bench_store.py --redis redis://host:6379/0 --seconds 3
+
+Every figure is ``JWTManager.verify`` (signature and claims in the Rust engine, with its
+verified-token cache, then the store's revocation check) on a pool of live access tokens,
+in one asyncio event loop. "Redis sequential" awaits each validation before the next (one
+request at a time: latency-bound); "Redis concurrent" keeps ``--concurrency`` in flight, as
+a busy worker does. Build the extension in release mode first (``maturin develop --release``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+
+import redis.asyncio
+
+from netrun_auth import AuthConfig, JWTManager, MemoryStore, _core
+
+
+class NoStore:
+    """No revocation check at all: the engine's cost alone."""
+
+    async def check(self, claims: _core.Claims) -> None:
+        return None
+
+    async def register_session(self, user_id: str, session_id: str, expires_at: int) -> None:
+        return None
+
+
+def config() -> AuthConfig:
+    private, public = _core.generate_key("ed25519")
+    return AuthConfig(
+        _env_file=None,
+        jwt_issuer="bench",
+        jwt_audience="bench-api",
+        jwt_algorithm="EdDSA",
+        jwt_private_key=private.decode(),
+        jwt_public_key=public.decode(),
+        redis_timeout_seconds=2.0,
+        redis_key_prefix="netrun-bench:",
+    )
+
+
+async def rate_sequential(
+    validate: Callable[[str], Awaitable[object]], tokens: list[str], seconds: float
+) -> float:
+    done = 0
+    n = len(tokens)
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    while True:
+        for _ in range(200):
+            await validate(tokens[done % n])
+            done += 1
+        if time.perf_counter() >= deadline:
+            break
+    return done / (time.perf_counter() - started)
+
+
+async def rate_concurrent(
+    validate: Callable[[str], Awaitable[object]],
+    tokens: list[str],
+    seconds: float,
+    concurrency: int,
+) -> float:
+    done = 0
+    n = len(tokens)
+    deadline = time.perf_counter() + seconds
+
+    async def lane(offset: int) -> None:
+        nonlocal done
+        i = offset
+        while time.perf_counter() < deadline:
+            await validate(tokens[i % n])
+            i += concurrency
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(lane(k) for k in range(concurrency)))
+    return done / (time.perf_counter() - started)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis(workdir: str) -> tuple[subprocess.Popen[bytes], str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        sys.exit("redis-server not found: install it or pass --redis URL")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(200):
+        with suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+            break
+        time.sleep(0.05)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+async def run(args: argparse.Namespace, url: str) -> dict[str, float]:
+    cfg = config()
+    engine_only = JWTManager(cfg, store=NoStore())  # type: ignore[arg-type]
+    memory = engine_only.with_store(MemoryStore())
+    client = redis.asyncio.from_url(url)
+    try:
+        in_redis = engine_only.with_redis(client)
+        tokens = [
+            (await in_redis.generate_token_pair(f"user-{i}")).access_token
+            for i in range(args.tokens)
+        ]
+        for token in tokens:  # warm every cache and connection
+            await in_redis.verify(token)
+        rates: dict[str, float] = {}
+        rates["engine only (no store)"] = await rate_sequential(
+            engine_only.verify, tokens, args.seconds
+        )
+        rates["in-memory store"] = await rate_sequential(memory.verify, tokens, args.seconds)
+        rates["Redis, sequential"] = await rate_sequential(in_redis.verify, tokens, args.seconds)
+        rates[f"Redis, {args.concurrency} concurrent"] = await rate_concurrent(
+            in_redis.verify, tokens, args.seconds, args.concurrency
+        )
+        return rates
+    finally:
+        await client.aclose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--redis", help="Redis URL (default: start a redis-server here)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--tokens", type=int, default=1000, help="distinct live tokens")
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+
+    process = None
+    workdir = tempfile.TemporaryDirectory()
+    url = args.redis
+    if url is None:
+        process, url = start_redis(workdir.name)
+    try:
+        rates = asyncio.run(run(args, url))
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(10)
+        workdir.cleanup()
+
+    base = rates["engine only (no store)"]
+    print(f"# {platform.python_implementation()} {platform.python_version()}, "
+          f"{platform.machine()}, netrun-auth {_core.__version__}, {args.tokens} tokens, EdDSA")  # fmt: skip
+    print(f"{'':32} {'validations/s':>14} {'vs engine only':>15}")
+    for name, rate in rates.items():
+        print(f"{name:32} {rate:14,.0f} {rate / base:14.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 import redis.asyncio
+
 from netrun_auth import AuthConfig, JWTManager, MemoryStore, _core
 
 

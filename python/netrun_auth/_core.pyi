@@ -115,8 +115,9 @@ class MemoryStore:
     def revoke_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
     def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         """Revoke every token of the user issued until now (and every registered session)."""
-    def spend_refresh(self, claims: Claims) -> bool:
-        """True the first time a refresh token is spent; False on reuse."""
+    def spend_refresh(self, claims: Claims, session_expires_at: int) -> bool:
+        """True the first time a refresh token is spent; on reuse revoke its session
+        until ``session_expires_at`` and return False (atomically)."""
     def __len__(self) -> int: ...
 
 @final
@@ -147,3 +148,121 @@ def retain_until(expires_at: int) -> int:
 
 def redis_scripts() -> list[tuple[str, str]]:
     """(name, Lua source) of the Redis store's scripts: spend_refresh, revoke_user, register_session."""
+
+# --- RBAC and passwords (crates/netrun-auth-py/src/rbac.rs, password.rs) -----------------
+
+CROSS_TENANT_PERMISSION: str
+"""Lets home roles act on other organizations' resources; never granted by a wildcard."""
+
+_RoleTuple = tuple[str, list[str], str | None, list[str]]
+
+@final
+class RoleRegistry:
+    """Roles with inheritance and wildcards; memoised resolution; per-organization assignments."""
+
+    def __init__(self) -> None: ...
+    def add_role(
+        self,
+        name: str,
+        permissions: list[str],
+        description: str | None = None,
+        inherits: list[str] = ...,
+    ) -> None:
+        """Add or replace a role; ConfigurationError for an unknown parent or a cycle."""
+    def add_roles(self, roles: list[_RoleTuple]) -> None:
+        """(name, permissions, description, inherits) tuples, atomically, parents in any order."""
+    def remove_role(self, name: str) -> bool:
+        """False if absent; ConfigurationError while other roles inherit it."""
+    def get_role(self, name: str) -> _RoleTuple | None: ...
+    def role_names(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, name: str) -> bool: ...
+    def permissions(self, roles: list[str]) -> list[str]:
+        """The resolved permissions of a role set, sorted."""
+    def has_permission(self, roles: list[str], permission: str) -> bool: ...
+    def check(
+        self,
+        permission: str,
+        *,
+        roles: list[str],
+        permissions: list[str] = ...,
+        user_id: str | None = None,
+        organization_id: str | None = None,
+        resource_organization_id: str | None = None,
+    ) -> bool:
+        """Whether the subject may do `permission` on a resource of `resource_organization_id`."""
+    def authorize(
+        self,
+        permission: str,
+        *,
+        roles: list[str],
+        permissions: list[str] = ...,
+        user_id: str | None = None,
+        organization_id: str | None = None,
+        resource_organization_id: str | None = None,
+    ) -> None:
+        """Like check, raising AuthorizationError when denied."""
+    def subject_permissions(
+        self,
+        *,
+        roles: list[str],
+        permissions: list[str] = ...,
+        user_id: str | None = None,
+        organization_id: str | None = None,
+        resource_organization_id: str | None = None,
+    ) -> list[str]: ...
+    def subject_roles(
+        self,
+        *,
+        roles: list[str],
+        user_id: str | None = None,
+        organization_id: str | None = None,
+        resource_organization_id: str | None = None,
+    ) -> list[str]:
+        """Direct and inherited roles in that organization, sorted."""
+    def assign_role(self, user_id: str, role: str, organization_id: str | None = None) -> None: ...
+    def unassign_role(
+        self, user_id: str, role: str, organization_id: str | None = None
+    ) -> bool: ...
+    def assigned_roles(self, user_id: str, organization_id: str | None = None) -> list[str]: ...
+    def memo_len(self) -> int: ...
+
+@final
+class PasswordHasher:
+    """argon2id hashing; verifies argon2 and bcrypt ($2a/$2b/$2y). Releases the GIL."""
+
+    def __init__(
+        self, *, memory_kib: int = 19456, iterations: int = 2, parallelism: int = 1
+    ) -> None: ...
+    @property
+    def memory_kib(self) -> int: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def parallelism(self) -> int: ...
+    def hash(self, password: str) -> str: ...
+    def verify(self, password: str, hash: str) -> bool:
+        """False for a wrong password; PasswordHashError for an unusable hash."""
+    def needs_rehash(self, hash: str) -> bool: ...
+    def dummy_verify(self, password: str | None = None) -> None: ...
+
+@final
+class PasswordPolicy:
+    """Length (code points) and optional character classes."""
+
+    def __init__(
+        self,
+        *,
+        min_length: int = 8,
+        max_length: int = 128,
+        require_uppercase: bool = False,
+        require_lowercase: bool = False,
+        require_digit: bool = False,
+        require_special: bool = False,
+    ) -> None: ...
+    @property
+    def min_length(self) -> int: ...
+    @property
+    def max_length(self) -> int: ...
+    def validate(self, password: str) -> list[str]:
+        """The reasons the password fails; empty when it passes."""

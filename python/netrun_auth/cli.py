@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -147,6 +148,9 @@ def _token(args: argparse.Namespace) -> int:
 def _decode(args: argparse.Namespace) -> int:
     token = sys.stdin.read().strip() if args.token == "-" else args.token
     if args.insecure_no_verify:
+        logging.getLogger("netrun_auth").warning(
+            "--insecure-no-verify: the token is decoded WITHOUT any verification"
+        )
         header, payload = _core.decode_unverified(token)
         print("WARNING: nothing was verified", file=sys.stderr)
         print(json.dumps({"header": header, "payload": payload}, indent=2))

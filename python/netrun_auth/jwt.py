@@ -106,12 +106,7 @@ class JWTManager:
         carried over from the old token.
         """
         claims = await self.verify(refresh_token, "refresh")
-        if not await self.store.spend_refresh(claims):
-            # The store revoked the session while this token lives; the session's newest
-            # refresh token (rotated later) may live up to one refresh lifetime from now.
-            if claims.session_id is not None:
-                until = int(time.time()) + self.engine.refresh_ttl_seconds
-                await self.store.revoke_session(claims.user_id, claims.session_id, until)
+        if not await self.store.spend_refresh(claims, self._session_horizon()):
             raise TokenReuseError()
         return await self.generate_token_pair(
             claims.user_id,
@@ -131,13 +126,18 @@ class JWTManager:
         claims = self.engine.verify(_as_token(token), None)
         await self.store.revoke_token(claims)
         if claims.session_id is not None:
-            # The session's newest refresh token expires within one refresh lifetime from now.
-            until = int(time.time()) + self.engine.refresh_ttl_seconds
-            await self.store.revoke_session(claims.user_id, claims.session_id, until)
+            await self.store.revoke_session(
+                claims.user_id, claims.session_id, self._session_horizon()
+            )
 
     async def logout_all(self, user_id: str) -> None:
         """Revoke every token ``user_id`` holds (issued until now), on every device."""
         await self.store.revoke_user(user_id, self.engine.refresh_ttl_seconds)
+
+    def _session_horizon(self) -> int:
+        """When a session's newest refresh token expires, at the latest: revoking a
+        session must last until then."""
+        return int(time.time()) + self.engine.refresh_ttl_seconds
 
     def jwks(self) -> dict[str, Any]:
         """The public JWKS (``{"keys": [...]}``) of every verification key."""

@@ -1,13 +1,355 @@
-"""Role-based access control (being completed in the RBAC work)."""
+"""Role-based access control: roles with inheritance and wildcards, resolved in Rust.
+
+Permissions are ``resource:action`` strings (``projects:tasks:read`` works too).
+A role may grant ``resource:*`` (every action on ``resource`` and its sub-resources)
+or ``*`` (everything except the cross-tenant permission). Matching is exact and
+case-sensitive. Unknown parents and inheritance cycles raise
+:class:`~netrun_auth.exceptions.ConfigurationError` naming the roles, when a role
+is added or a file is loaded. Resolution is memoised per role set and the memo is
+cleared whenever a role changes.
+
+Organization scoping: the roles and permissions a token carries apply in the
+user's home organization (``User.organization_id``), as do roles assigned with
+``assign_role(user_id, role)``. ``assign_role(user_id, role, organization_id=...)``
+grants a role in one organization only. A check with ``organization_id=`` naming
+another organization than the user's home passes only through roles assigned in
+that organization, or when the user's home roles grant both the permission and,
+literally, :data:`CROSS_TENANT_PERMISSION` (``organizations:cross_tenant``);
+neither ``*`` nor ``organizations:*`` grants it. A plain list of roles has no home
+organization, so it is foreign to every organization.
+
+Role names the registry does not know grant nothing (tokens may carry roles of
+other systems).
+"""
 
 from __future__ import annotations
 
-from .types import Role
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from netrun_auth import _core
+from netrun_auth.exceptions import ConfigurationError
+from netrun_auth.types import Role
+
+__all__ = [
+    "CROSS_TENANT_PERMISSION",
+    "DEFAULT_ROLES",
+    "RBACManager",
+    "RoleSubject",
+]
+
+CROSS_TENANT_PERMISSION: str = _core.CROSS_TENANT_PERMISSION
+"""Lets a user's home roles act on resources of other organizations. Never wildcard-granted."""
+
+DEFAULT_ROLES: tuple[Role, ...] = (
+    Role(
+        name="viewer",
+        permissions=["users:read", "projects:read"],
+        description="Read-only access to users and projects.",
+    ),
+    Role(
+        name="user",
+        permissions=["profile:read", "profile:update", "projects:create"],
+        description="A signed-in person: own profile, and creating projects.",
+        inherits=["viewer"],
+    ),
+    Role(
+        name="admin",
+        permissions=["users:*", "projects:*", "roles:*"],
+        description="Manages users, projects and roles of its own organization.",
+        inherits=["user"],
+    ),
+    Role(
+        name="superadmin",
+        permissions=["*", CROSS_TENANT_PERMISSION],
+        description="Everything, in every organization (operators of the service).",
+    ),
+)
+"""A starting point: ``RBACManager(DEFAULT_ROLES)``. viewer < user < admin; superadmin apart."""
+
+_ROLE_KEYS = frozenset({"name", "permissions", "description", "inherits"})
+
+
+class RoleSubject(Protocol):
+    """Anything carrying roles the way :class:`~netrun_auth.types.User` does."""
+
+    @property
+    def roles(self) -> list[str]: ...
+
+
+def _subject(subject: RoleSubject | str | Iterable[str]) -> dict[str, Any]:
+    if isinstance(subject, str):
+        return {"roles": [subject]}
+    if isinstance(subject, list):
+        return {"roles": subject}
+    roles = getattr(subject, "roles", None)
+    if roles is not None:
+        return {
+            "roles": list(roles),
+            "permissions": list(getattr(subject, "permissions", None) or ()),
+            "user_id": getattr(subject, "user_id", None),
+            "organization_id": getattr(subject, "organization_id", None),
+        }
+    return {"roles": list(subject)}  # type: ignore[arg-type]
+
+
+def _role_tuple(role: Role) -> tuple[str, list[str], str | None, list[str]]:
+    return (role.name, list(role.permissions), role.description, list(role.inherits))
 
 
 class RBACManager:
-    def __init__(self) -> None:
-        self._roles: dict[str, Role] = {}
+    """A registry of roles, checked in Rust.
+
+    ``user_or_roles`` arguments take a :class:`~netrun_auth.types.User` (or
+    anything with ``roles``, and optionally ``permissions``, ``user_id`` and
+    ``organization_id``, such as ``TokenClaims``), a role name, or an iterable of
+    role names. A user's token permissions count as granted too.
+    """
+
+    def __init__(self, roles: Iterable[Role] | None = None) -> None:
+        self._registry = _core.RoleRegistry()
+        if roles is not None:
+            self.add_roles(roles)
+
+    # -- roles -----------------------------------------------------------------
 
     def add_role(self, role: Role) -> None:
-        self._roles[role.name] = role
+        """Add ``role``, or replace the role of the same name. Its parents must exist."""
+        self._registry.add_role(*_role_tuple(role))
+
+    def add_roles(self, roles: Iterable[Role]) -> None:
+        """Add or replace several roles at once (parents in any order); all or nothing."""
+        self._registry.add_roles([_role_tuple(r) for r in roles])
+
+    def get_role(self, name: str) -> Role | None:
+        """The role called ``name``, or None."""
+        found = self._registry.get_role(name)
+        if found is None:
+            return None
+        name, permissions, description, inherits = found
+        return Role(name=name, permissions=permissions, description=description, inherits=inherits)
+
+    def remove_role(self, name: str) -> bool:
+        """Remove a role and its assignments; False if absent.
+
+        Raises ConfigurationError while other roles inherit it.
+        """
+        return self._registry.remove_role(name)
+
+    @property
+    def roles(self) -> list[Role]:
+        """Every role, sorted by name."""
+        return [r for n in self._registry.role_names() if (r := self.get_role(n)) is not None]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._registry
+
+    def __len__(self) -> int:
+        return len(self._registry)
+
+    # -- checks ----------------------------------------------------------------
+
+    def get_permissions(
+        self,
+        user_or_roles: RoleSubject | str | Iterable[str],
+        *,
+        organization_id: str | None = None,
+    ) -> set[str]:
+        """Every permission held, through inheritance (wildcards listed as such).
+
+        With ``organization_id`` of another organization, only what is assigned
+        there is listed (cross-tenant grants are decided by :meth:`has_permission`).
+        """
+        return set(
+            self._registry.subject_permissions(
+                **_subject(user_or_roles), resource_organization_id=organization_id
+            )
+        )
+
+    def has_role(
+        self,
+        user_or_roles: RoleSubject | str | Iterable[str],
+        role: str,
+        *,
+        organization_id: str | None = None,
+    ) -> bool:
+        """Whether ``role`` is held directly or inherited (an admin has the roles it inherits)."""
+        subject = _subject(user_or_roles)
+        subject.pop("permissions", None)
+        return role in self._registry.subject_roles(
+            **subject, resource_organization_id=organization_id
+        )
+
+    def has_permission(
+        self,
+        user_or_roles: RoleSubject | str | Iterable[str],
+        permission: str,
+        *,
+        organization_id: str | None = None,
+    ) -> bool:
+        """Whether ``permission`` is granted, on a resource of ``organization_id``.
+
+        ``organization_id=None`` means a resource of the user's home organization
+        (or one that belongs to no organization).
+        """
+        if organization_id is None:  # fast paths: plain role names
+            if isinstance(user_or_roles, list):
+                return self._registry.has_permission(user_or_roles, permission)
+            if isinstance(user_or_roles, str):
+                return self._registry.has_permission([user_or_roles], permission)
+        return self._registry.check(
+            permission, **_subject(user_or_roles), resource_organization_id=organization_id
+        )
+
+    def require_permission(
+        self,
+        user_or_roles: RoleSubject | str | Iterable[str],
+        permission: str,
+        *,
+        organization_id: str | None = None,
+    ) -> None:
+        """Like :meth:`has_permission`, raising ``AuthorizationError`` (403) when denied."""
+        self._registry.authorize(
+            permission, **_subject(user_or_roles), resource_organization_id=organization_id
+        )
+
+    def has_permissions(
+        self,
+        user_or_roles: RoleSubject | str | Iterable[str],
+        permissions: Iterable[str],
+        *,
+        require_all: bool = True,
+        organization_id: str | None = None,
+    ) -> bool:
+        """Whether all (or, with ``require_all=False``, any) of ``permissions`` are granted."""
+        subject = _subject(user_or_roles)
+        results = (
+            self._registry.check(p, **subject, resource_organization_id=organization_id)
+            for p in permissions
+        )
+        return all(results) if require_all else any(results)
+
+    # -- assignments -----------------------------------------------------------
+
+    def assign_role(self, user_id: str, role: str, *, organization_id: str | None = None) -> None:
+        """Give a user a registered role, in ``organization_id`` or (None) at home."""
+        self._registry.assign_role(user_id, role, organization_id)
+
+    def unassign_role(self, user_id: str, role: str, *, organization_id: str | None = None) -> bool:
+        """Take an assignment back; False if there was none."""
+        return self._registry.unassign_role(user_id, role, organization_id)
+
+    def get_assigned_roles(self, user_id: str, *, organization_id: str | None = None) -> list[str]:
+        """The roles assigned to a user in ``organization_id`` or (None) at home."""
+        return self._registry.assigned_roles(user_id, organization_id)
+
+    # -- loading ---------------------------------------------------------------
+
+    def load_dict(self, data: Mapping[str, Any]) -> None:
+        """Add the roles of ``{"roles": {name: {permissions, description, inherits}}}``.
+
+        ``"roles"`` may also be a list of ``{"name": ..., ...}`` tables. All or nothing.
+        """
+        self.add_roles(_roles_from_data(data))
+
+    def load_file(self, path: str | Path) -> None:
+        """Add the roles of a JSON, TOML or YAML file, by suffix (as :meth:`load_dict`).
+
+        YAML needs PyYAML installed; TOML on Python 3.10 needs ``tomli``.
+        """
+        self.load_dict(_read_file(Path(path)))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RBACManager:
+        """A manager with the roles of ``data`` (see :meth:`load_dict`)."""
+        manager = cls()
+        manager.load_dict(data)
+        return manager
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RBACManager:
+        """A manager with the roles of a file (see :meth:`load_file`)."""
+        manager = cls()
+        manager.load_file(path)
+        return manager
+
+    def to_dict(self) -> dict[str, Any]:
+        """The roles in the shape :meth:`load_dict` reads."""
+        return {
+            "roles": {r.name: r.model_dump(exclude={"name"}, exclude_none=True) for r in self.roles}
+        }
+
+    def __repr__(self) -> str:
+        return f"RBACManager(roles={self._registry.role_names()!r})"
+
+
+def _roles_from_data(data: Mapping[str, Any]) -> list[Role]:
+    if not isinstance(data, Mapping) or "roles" not in data:
+        raise ConfigurationError("roles: expected a mapping with a 'roles' key")
+    raw = data["roles"]
+    entries: list[tuple[str | None, Any]]
+    if isinstance(raw, Mapping):
+        entries = list(raw.items())
+    elif isinstance(raw, list):
+        entries = [(None, item) for item in raw]
+    else:
+        raise ConfigurationError("roles: expected a mapping of name to role, or a list of roles")
+    roles: list[Role] = []
+    for key, body in entries:
+        label = key if key is not None else (body.get("name") if isinstance(body, Mapping) else "?")
+        if not isinstance(body, Mapping):
+            raise ConfigurationError(f"role {label!r}: expected a table of fields")
+        unknown = set(body) - _ROLE_KEYS
+        if unknown:
+            raise ConfigurationError(f"role {label!r}: unknown field(s) {sorted(unknown)}")
+        fields = dict(body)
+        if key is not None:
+            if "name" in fields and fields["name"] != key:
+                raise ConfigurationError(f"role {key!r}: 'name' differs from its key")
+            fields["name"] = key
+        try:
+            roles.append(Role(**fields))
+        except ValidationError as e:
+            raise ConfigurationError(f"role {label!r}: {e.errors()[0]['msg']}") from e
+    return roles
+
+
+def _read_file(path: Path) -> Any:
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigurationError(f"roles file {str(path)!r}: {e.strerror}") from e
+    try:
+        if suffix == ".json":
+            return json.loads(text)
+        if suffix == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                try:
+                    import tomli as tomllib  # type: ignore[no-redef]
+                except ModuleNotFoundError as e:
+                    raise ConfigurationError(
+                        "roles file: reading TOML on Python 3.10 needs 'tomli' installed"
+                    ) from e
+            return tomllib.loads(text)
+        if suffix in (".yaml", ".yml"):
+            try:
+                import yaml  # type: ignore[import-untyped]
+            except ModuleNotFoundError as e:
+                raise ConfigurationError(
+                    "roles file: reading YAML needs PyYAML installed (pip install pyyaml)"
+                ) from e
+            return yaml.safe_load(text)
+    except ConfigurationError:
+        raise
+    except Exception as e:  # each parser has its own error type
+        raise ConfigurationError(f"roles file {str(path)!r}: cannot be parsed ({e})") from e
+    raise ConfigurationError(
+        f"roles file {str(path)!r}: unknown format; use .json, .toml, .yaml or .yml"
+    )

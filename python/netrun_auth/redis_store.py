@@ -143,7 +143,7 @@ class RedisStore:
             [now, _ttl(now + ttl_seconds, now), self._keys.session_prefix(user_id)],
         )
 
-    async def spend_refresh(self, claims: _core.Claims) -> bool:
+    async def spend_refresh(self, claims: _core.Claims, session_expires_at: int) -> bool:
         """Spend a refresh token atomically: ``True`` the first time.
 
         On reuse the script revokes the token's session (in the same atomic step) and
@@ -153,7 +153,8 @@ class RedisStore:
             self._keys.spent(claims.user_id, claims.jti),
             self._keys.session(claims.user_id, claims.session_id or ""),
         ]
-        spent = await self._run(self._eval, "spend_refresh", keys, [_ttl(claims.expires_at)])
+        ttls = [_ttl(claims.expires_at), _ttl(session_expires_at)]
+        spent = await self._run(self._eval, "spend_refresh", keys, ttls)
         return int(spent) == 1
 
     # --- plumbing ------------------------------------------------------------------

@@ -45,8 +45,12 @@ class RevocationStore(Protocol):
     async def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         """Revoke every token of the user issued until now."""
 
-    async def spend_refresh(self, claims: _core.Claims) -> bool:
-        """Spend a refresh token: ``True`` the first time; on reuse revoke its session, ``False``."""
+    async def spend_refresh(self, claims: _core.Claims, session_expires_at: int) -> bool:
+        """Spend a refresh token: ``True`` the first time.
+
+        On reuse, revoke its session until ``session_expires_at`` (when the session's
+        newest refresh token expires) in the same atomic step, and return ``False``.
+        """
 
 
 class MemoryStore:
@@ -70,12 +74,8 @@ class MemoryStore:
     async def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         self._state.revoke_user(user_id, ttl_seconds)
 
-    async def spend_refresh(self, claims: _core.Claims) -> bool:
-        if self._state.spend_refresh(claims):
-            return True
-        if claims.session_id is not None:
-            self._state.revoke_session(claims.user_id, claims.session_id, claims.expires_at)
-        return False
+    async def spend_refresh(self, claims: _core.Claims, session_expires_at: int) -> bool:
+        return self._state.spend_refresh(claims, session_expires_at)
 
     def __len__(self) -> int:
         return len(self._state)

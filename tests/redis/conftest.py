@@ -20,8 +20,9 @@ if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         allow_module_level=True,
     )
 
-from netrun_auth import AuthConfig, _core
 from redis_servers import Clients, RedisClusterNodes, RedisServer, free_port
+
+from netrun_auth import AuthConfig, _core
 
 
 @pytest.fixture(scope="session")

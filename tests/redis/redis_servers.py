@@ -13,6 +13,7 @@ from pathlib import Path
 
 import redis.asyncio
 import redis.asyncio.cluster
+
 from netrun_auth import AuthConfig, JWTManager
 
 REDIS_SERVER = shutil.which("redis-server")

@@ -8,6 +8,8 @@ import time
 import pytest
 import redis
 import redis.asyncio
+from redis_servers import Clients, RedisClusterNodes, RedisServer, make_client, manager
+
 from netrun_auth import (
     AuthConfig,
     ConfigurationError,
@@ -19,7 +21,6 @@ from netrun_auth import (
 )
 from netrun_auth.redis_store import RedisStore
 from netrun_auth.stores import RevocationStore
-from redis_servers import Clients, RedisClusterNodes, RedisServer, make_client, manager
 
 Deployment = RedisServer | RedisClusterNodes
 

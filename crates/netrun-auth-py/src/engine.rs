@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::claims::PyClaims;
-use crate::errors::IntoPyResult;
+use crate::errors::to_py_err;
 use crate::json::{map_to_py, to_py};
 
 /// Key set, claim rules and verified-token cache.
@@ -84,7 +84,7 @@ impl PyTokenEngine {
             };
             TokenEngine::new(config, keys)
         };
-        py.detach(build).into_py_result(py).map(PyTokenEngine)
+        py.detach(build).map_err(to_py_err).map(PyTokenEngine)
     }
 
     #[getter]
@@ -125,7 +125,7 @@ impl PyTokenEngine {
                 .ok_or_else(|| {
                     Error::config("extra_claims", "must be a JSON object with unique keys")
                 })
-                .into_py_result(py)?,
+                .map_err(to_py_err)?,
         };
         let request = PairRequest {
             user_id,
@@ -142,7 +142,7 @@ impl PyTokenEngine {
             refresh,
         } = py
             .detach(|| self.0.issue_pair(request))
-            .into_py_result(py)?;
+            .map_err(to_py_err)?;
         Ok(PyIssuedPair {
             access_token,
             refresh_token,
@@ -166,12 +166,12 @@ impl PyTokenEngine {
         let expected = expected_type
             .map(token_type)
             .transpose()
-            .into_py_result(py)?;
+            .map_err(to_py_err)?;
         py.detach(|| match expected {
             Some(expected) => self.0.verify(token, expected),
             None => self.0.verify_any(token),
         })
-        .into_py_result(py)
+        .map_err(to_py_err)
         .map(PyClaims)
     }
 
@@ -187,7 +187,7 @@ impl PyTokenEngine {
 /// INSECURE: header and payload of a token without any check. For debugging only.
 #[pyfunction]
 pub fn decode_unverified<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyTuple>> {
-    let (header, payload) = token::decode_unverified(token).into_py_result(py)?;
+    let (header, payload) = token::decode_unverified(token).map_err(to_py_err)?;
     let pair: [Bound<'py, PyDict>; 2] = [map_to_py(py, &header)?, map_to_py(py, &payload)?];
     PyTuple::new(py, pair)
 }
@@ -197,6 +197,6 @@ pub fn decode_unverified<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'p
 pub fn generate_key(py: Python<'_>, kind: &str) -> PyResult<(Vec<u8>, Vec<u8>)> {
     let (private, public) = py
         .detach(|| netrun_auth::keys::generate_pem(kind))
-        .into_py_result(py)?;
+        .map_err(to_py_err)?;
     Ok((private.into_bytes(), public.into_bytes()))
 }

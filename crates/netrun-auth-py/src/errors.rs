@@ -5,11 +5,11 @@ use netrun_auth::{Error, ErrorKind};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyModule;
+use pyo3::types::{PyDict, PyModule};
 
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
-/// The Python exception class of an error kind.
+/// The `netrun_auth.exceptions` class of an error kind.
 fn class_name(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::TokenExpired => "TokenExpiredError",
@@ -22,31 +22,23 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// Convert an engine error into the matching `netrun_auth.exceptions` instance.
-pub fn to_py_err(py: Python<'_>, error: Error) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let module = EXCEPTIONS.get_or_try_init(py, || {
-            PyModule::import(py, "netrun_auth.exceptions").map(Bound::unbind)
-        })?;
-        let class = module.bind(py).getattr(class_name(error.kind()))?;
-        let kwargs = pyo3::types::PyDict::new(py);
-        kwargs.set_item("code", error.code())?;
-        let instance = class.call((error.to_string(),), Some(&kwargs))?;
-        Ok(PyErr::from_value(instance))
-    };
-    // Only reachable if the package itself is broken; still never a panic.
-    build().unwrap_or_else(|e| {
-        PyRuntimeError::new_err(format!("netrun_auth.exceptions unavailable: {e}"))
+/// The Python exception for an engine error: `cls(str(error), code=error.code())`.
+pub fn to_py_err(error: Error) -> PyErr {
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let module = EXCEPTIONS.get_or_try_init(py, || {
+                PyModule::import(py, "netrun_auth.exceptions").map(Bound::unbind)
+            })?;
+            let class = module.bind(py).getattr(class_name(error.kind()))?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("code", error.code())?;
+            Ok(PyErr::from_value(
+                class.call((error.to_string(),), Some(&kwargs))?,
+            ))
+        };
+        // Only reachable if the package itself is broken; still never a panic.
+        build().unwrap_or_else(|e| {
+            PyRuntimeError::new_err(format!("netrun_auth.exceptions unavailable: {e}"))
+        })
     })
-}
-
-/// `Result` with the boundary conversion applied.
-pub trait IntoPyResult<T> {
-    fn into_py_result(self, py: Python<'_>) -> PyResult<T>;
-}
-
-impl<T> IntoPyResult<T> for Result<T, Error> {
-    fn into_py_result(self, py: Python<'_>) -> PyResult<T> {
-        self.map_err(|e| to_py_err(py, e))
-    }
 }

@@ -7,6 +7,8 @@ mod claims;
 mod engine;
 mod errors;
 mod json;
+mod password;
+mod rbac;
 mod revocation;
 mod store;
 
@@ -15,15 +17,26 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Tokens
     m.add_class::<claims::PyClaims>()?;
     m.add_class::<engine::PyTokenEngine>()?;
     m.add_class::<engine::PyIssuedPair>()?;
-    m.add_class::<store::PyMemoryStore>()?;
     m.add_function(wrap_pyfunction!(engine::decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
+    // Revocation
+    m.add_class::<store::PyMemoryStore>()?;
     m.add_class::<revocation::PyKeyspace>()?;
     m.add_function(wrap_pyfunction!(revocation::decide, m)?)?;
     m.add_function(wrap_pyfunction!(revocation::retain_until, m)?)?;
     m.add_function(wrap_pyfunction!(revocation::redis_scripts, m)?)?;
+    // RBAC
+    m.add_class::<rbac::RoleRegistry>()?;
+    m.add(
+        "CROSS_TENANT_PERMISSION",
+        netrun_auth::rbac::CROSS_TENANT_PERMISSION,
+    )?;
+    // Passwords
+    m.add_class::<password::PasswordHasher>()?;
+    m.add_class::<password::PasswordPolicy>()?;
     Ok(())
 }

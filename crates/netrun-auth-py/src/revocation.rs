@@ -4,7 +4,7 @@ use netrun_auth::revocation::{self, scripts, Keyspace, RevocationState};
 use pyo3::prelude::*;
 
 use crate::claims::PyClaims;
-use crate::errors::IntoPyResult;
+use crate::errors::to_py_err;
 
 /// Names the store's keys: one prefix, one hash tag per user, never a raw token.
 #[pyclass(frozen, module = "netrun_auth._core", name = "Keyspace")]
@@ -56,7 +56,6 @@ impl PyKeyspace {
 #[pyfunction]
 #[pyo3(signature = (claims, token_revoked, session_revoked, user_revoked_before))]
 pub fn decide(
-    py: Python<'_>,
     claims: &PyClaims,
     token_revoked: bool,
     session_revoked: bool,
@@ -67,7 +66,7 @@ pub fn decide(
         session_revoked: session_revoked && claims.0.session_id.is_some(),
         user_revoked_before,
     };
-    revocation::decide(&claims.0, state).into_py_result(py)
+    revocation::decide(&claims.0, state).map_err(to_py_err)
 }
 
 /// When an entry covering a token that expires at `expires_at` may be forgotten.

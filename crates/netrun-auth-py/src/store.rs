@@ -5,7 +5,7 @@ use netrun_auth::revocation::MemoryStore;
 use pyo3::prelude::*;
 
 use crate::claims::PyClaims;
-use crate::errors::IntoPyResult;
+use crate::errors::to_py_err;
 
 /// One process's revocation state, bounded by token expiry.
 #[pyclass(frozen, module = "netrun_auth._core", name = "MemoryStore")]
@@ -19,8 +19,8 @@ impl PyMemoryStore {
         Self::default()
     }
 
-    fn check(&self, py: Python<'_>, claims: &PyClaims) -> PyResult<()> {
-        self.0.check(&claims.0, now()).into_py_result(py)
+    fn check(&self, claims: &PyClaims) -> PyResult<()> {
+        self.0.check(&claims.0, now()).map_err(to_py_err)
     }
 
     fn register_session(&self, user_id: &str, session_id: &str, expires_at: i64) {
@@ -40,8 +40,8 @@ impl PyMemoryStore {
         self.0.revoke_user(user_id, now(), ttl_seconds);
     }
 
-    fn spend_refresh(&self, claims: &PyClaims) -> bool {
-        self.0.spend_refresh(&claims.0, now())
+    fn spend_refresh(&self, claims: &PyClaims, session_expires_at: i64) -> bool {
+        self.0.spend_refresh(&claims.0, session_expires_at, now())
     }
 
     fn __len__(&self) -> usize {

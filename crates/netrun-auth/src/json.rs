@@ -101,6 +101,24 @@ mod tests {
         assert!(parse_object(br#"{"a":1e400}"#).is_none());
     }
 
+    /// Found by the round-trip property: without serde_json's `float_roundtrip`,
+    /// a float claim came back one ulp off after signing and verifying.
+    #[test]
+    fn floats_survive_a_round_trip_exactly() {
+        for text in [
+            "-197978018756.24585",
+            "0.1",
+            "1.7976931348623157e308",
+            "5e-324",
+        ] {
+            let parsed = parse_object(format!(r#"{{"a":{text}}}"#).as_bytes()).unwrap();
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(parsed["a"].as_f64().unwrap().to_bits(), expected.to_bits());
+            let again = parse_object(Value::Object(parsed.clone()).to_string().as_bytes());
+            assert_eq!(again.unwrap(), parsed);
+        }
+    }
+
     #[test]
     fn refuses_nesting_bombs() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);

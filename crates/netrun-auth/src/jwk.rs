@@ -3,7 +3,7 @@
 use aws_lc_rs::digest;
 use serde_json::{json, Map, Value};
 
-use crate::algorithm::KeyFamily;
+use crate::algorithm::{Algorithm, KeyFamily};
 use crate::base64url;
 use crate::error::{Error, Result};
 
@@ -90,6 +90,10 @@ pub(crate) struct ParsedJwk {
     /// Private members (`d`, and for RSA `p`, `q`, `dp`, `dq`, `qi`), when present.
     pub private: Option<Map<String, Value>>,
     pub kid: Option<String>,
+    /// Whether `use` and `key_ops` allow signatures (absent members allow them).
+    pub for_signatures: bool,
+    /// The one algorithm `alg` restricts the key to, when it names a JWS algorithm.
+    pub alg: Option<Algorithm>,
 }
 
 /// Parse one JWK object. `setting` names the configuration it came from, for errors.
@@ -137,11 +141,66 @@ pub(crate) fn parse(jwk: &Map<String, Value>, setting: &str) -> Result<ParsedJwk
         }
     };
     let private = jwk.contains_key("d").then(|| jwk.clone());
+    let family = public.as_ref().map_or(KeyFamily::Hmac, PublicParts::family);
+    let (for_signatures, alg) = usage(jwk, family, setting)?;
     Ok(ParsedJwk {
         public,
         private,
         kid,
+        for_signatures,
+        alg,
     })
+}
+
+/// What `use`, `key_ops` and `alg` allow (RFC 7517 §4.2-4.4): whether the key is
+/// for signatures at all, and the one algorithm it is bound to. A key published
+/// for encryption (`"use": "enc"`, `"key_ops": ["encrypt"]`, `"alg": "RSA-OAEP"`)
+/// never verifies a token; an `alg` of another key family is a configuration error.
+fn usage(
+    jwk: &Map<String, Value>,
+    family: KeyFamily,
+    setting: &str,
+) -> Result<(bool, Option<Algorithm>)> {
+    let invalid = |reason: &str| Error::config(setting, format!("JWK {reason}"));
+    let mut for_signatures = match jwk.get("use") {
+        None => true,
+        Some(Value::String(u)) => u == "sig",
+        Some(_) => return Err(invalid("'use' must be a string")),
+    };
+    match jwk.get("key_ops") {
+        None => {}
+        Some(Value::Array(ops)) => {
+            let mut names = Vec::with_capacity(ops.len());
+            for op in ops {
+                names.push(
+                    op.as_str()
+                        .ok_or_else(|| invalid("'key_ops' must be strings"))?,
+                );
+            }
+            for_signatures &= names.iter().any(|op| *op == "verify" || *op == "sign");
+        }
+        Some(_) => return Err(invalid("'key_ops' must be a list")),
+    }
+    let alg = match jwk.get("alg") {
+        None => None,
+        Some(Value::String(name)) => match name.parse::<Algorithm>() {
+            Ok(alg) if alg.family() == family => Some(alg),
+            Ok(alg) => {
+                return Err(invalid(&format!(
+                    "'alg' {alg} needs a {}, but the key is a {}",
+                    alg.family().name(),
+                    family.name()
+                )))
+            }
+            // Not a JWS algorithm this library signs with (e.g. RSA-OAEP, ES512).
+            Err(_) => {
+                for_signatures = false;
+                None
+            }
+        },
+        Some(_) => return Err(invalid("'alg' must be a string")),
+    };
+    Ok((for_signatures, alg))
 }
 
 fn strip_leading_zeros(mut bytes: Vec<u8>) -> Vec<u8> {
@@ -162,9 +221,52 @@ mod tests {
             serde_json::from_value(json!({"kty": "RSA", "n": n, "e": "AQAB", "alg": "RS256"}))
                 .unwrap();
         let parsed = parse(&jwk, "test").unwrap();
+        assert_eq!(parsed.alg, Some(Algorithm::RS256));
+        assert!(parsed.for_signatures);
         assert_eq!(
             parsed.public.unwrap().thumbprint(),
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
+    }
+
+    #[test]
+    fn use_key_ops_and_alg_bind_a_key() {
+        let x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+        let jwk = |extra: Value| {
+            let mut key = json!({"kty": "OKP", "crv": "Ed25519", "x": x});
+            key.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            parse(key.as_object().unwrap(), "test")
+        };
+        for signing in [
+            json!({}),
+            json!({"use": "sig"}),
+            json!({"key_ops": ["verify"]}),
+            json!({"alg": "EdDSA"}),
+        ] {
+            assert!(jwk(signing.clone()).unwrap().for_signatures, "{signing}");
+        }
+        for not_signing in [
+            json!({"use": "enc"}),
+            json!({"key_ops": ["encrypt", "wrapKey"]}),
+            json!({"key_ops": []}),
+            json!({"alg": "ECDH-ES"}),
+            json!({"use": "sig", "alg": "Ed448"}),
+        ] {
+            assert!(
+                !jwk(not_signing.clone()).unwrap().for_signatures,
+                "{not_signing}"
+            );
+        }
+        for broken in [
+            json!({"use": 1}),
+            json!({"key_ops": "verify"}),
+            json!({"key_ops": [1]}),
+            json!({"alg": "RS256"}),
+            json!({"alg": ["EdDSA"]}),
+        ] {
+            assert!(jwk(broken.clone()).is_err(), "{broken}");
+        }
     }
 }

@@ -53,17 +53,24 @@ enum Check {
     Hmac(Box<hmac::Key>),
 }
 
-/// What a key file or JWK turned out to hold.
+/// What a key file or JWK turned out to hold: the key, its `kid`, and the one
+/// algorithm a JWK's `alg` binds it to.
 enum Material {
-    Private(Signer, Option<String>),
-    Public(PublicParts, Option<String>),
+    Private(Signer, Option<String>, Option<Algorithm>),
+    Public(PublicParts, Option<String>, Option<Algorithm>),
 }
 
 impl SigningKey {
     /// Load a private key (PEM or JWK) for `algorithm`.
     pub fn from_private(bytes: &[u8], algorithm: Algorithm, setting: &str) -> Result<Self> {
         let (signer, kid) = match parse_material(bytes, setting)? {
-            Material::Private(signer, kid) => (signer, kid),
+            Material::Private(_, _, Some(bound)) if bound != algorithm => {
+                return Err(Error::config(
+                    setting,
+                    format!("the JWK's 'alg' is {bound}, but the signing algorithm is {algorithm}"),
+                ))
+            }
+            Material::Private(signer, kid, _) => (signer, kid),
             Material::Public(..) => {
                 return Err(Error::config(
                     setting,
@@ -211,20 +218,22 @@ impl Signer {
 impl VerifyingKey {
     /// Load a public key (PEM or JWK; a private key is accepted and its public half used).
     pub fn from_public(bytes: &[u8], algorithms: &[Algorithm], setting: &str) -> Result<Self> {
-        let (parts, kid) = match parse_material(bytes, setting)? {
-            Material::Public(parts, kid) => (parts, kid),
-            Material::Private(signer, kid) => (
+        let (parts, kid, bound) = match parse_material(bytes, setting)? {
+            Material::Public(parts, kid, bound) => (parts, kid, bound),
+            Material::Private(signer, kid, bound) => (
                 signer
                     .public_parts()
                     .ok_or_else(|| Error::config(setting, "expected an asymmetric key"))?,
                 kid,
+                bound,
             ),
         };
         let kid = kid.unwrap_or_else(|| parts.thumbprint());
-        Self::from_parts(parts, kid, algorithms, setting)
+        Self::from_parts(parts, kid, &bound_to(algorithms, bound), setting)
     }
 
-    /// Every JWK of a JWKS document (`{"keys": [...]}`) that fits `algorithms`.
+    /// Every signature JWK of a JWKS document (`{"keys": [...]}`), each restricted to
+    /// `algorithms` and to its own `alg`. Keys published for encryption are skipped.
     pub fn from_jwks(bytes: &[u8], algorithms: &[Algorithm], setting: &str) -> Result<Vec<Self>> {
         let doc =
             json::parse_object(bytes).ok_or_else(|| Error::config(setting, "not a JSON object"))?;
@@ -232,19 +241,27 @@ impl VerifyingKey {
             .get("keys")
             .and_then(Value::as_array)
             .ok_or_else(|| Error::config(setting, "JWKS has no 'keys' array"))?;
-        keys.iter()
-            .map(|key| {
-                let key = key
-                    .as_object()
-                    .ok_or_else(|| Error::config(setting, "JWKS key is not an object"))?;
-                let parsed = jwk::parse(key, setting)?;
-                let parts = parsed
-                    .public
-                    .ok_or_else(|| Error::config(setting, "JWKS must not hold secret keys"))?;
-                let kid = parsed.kid.unwrap_or_else(|| parts.thumbprint());
-                Self::from_parts(parts, kid, algorithms, setting)
-            })
-            .collect()
+        let mut loaded = Vec::new();
+        for key in keys {
+            let key = key
+                .as_object()
+                .ok_or_else(|| Error::config(setting, "JWKS key is not an object"))?;
+            let parsed = jwk::parse(key, setting)?;
+            let parts = parsed
+                .public
+                .ok_or_else(|| Error::config(setting, "JWKS must not hold secret keys"))?;
+            if !parsed.for_signatures {
+                continue;
+            }
+            let kid = parsed.kid.unwrap_or_else(|| parts.thumbprint());
+            loaded.push(Self::from_parts(
+                parts,
+                kid,
+                &bound_to(algorithms, parsed.alg),
+                setting,
+            )?);
+        }
+        Ok(loaded)
     }
 
     fn from_parts(
@@ -424,14 +441,14 @@ fn parse_material(bytes: &[u8], setting: &str) -> Result<Material> {
     let unreadable = |what: &str| Error::config(setting, format!("the {what} could not be parsed"));
     match block.tag() {
         "PRIVATE KEY" => match parse_pkcs8(der) {
-            Some(signer) => Ok(Material::Private(signer, None)),
+            Some(signer) => Ok(Material::Private(signer, None, None)),
             None => Err(match pkcs8_rsa_key(der) {
                 Some(rsa) => rsa_rejection(rsa, setting),
                 None => Error::config(setting, "PKCS#8 key is not a valid RSA, P-256, P-384 or Ed25519 key"),
             }),
         },
         "RSA PRIVATE KEY" => RsaKeyPair::from_der(der)
-            .map(|pair| Material::Private(Signer::Rsa(pair), None))
+            .map(|pair| Material::Private(Signer::Rsa(pair), None, None))
             .map_err(|_| rsa_rejection(der, setting)),
         "EC PRIVATE KEY" => [
             &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
@@ -439,11 +456,11 @@ fn parse_material(bytes: &[u8], setting: &str) -> Result<Material> {
         ]
         .into_iter()
         .find_map(|alg: &'static EcdsaSigningAlgorithm| EcdsaKeyPair::from_private_key_der(alg, der).ok())
-        .map(|pair| Material::Private(Signer::Ecdsa(pair), None))
+        .map(|pair| Material::Private(Signer::Ecdsa(pair), None, None))
         .ok_or_else(|| unreadable("SEC1 EC private key (P-256 or P-384)")),
-        "PUBLIC KEY" => parse_spki(der, setting).map(|parts| Material::Public(parts, None)),
+        "PUBLIC KEY" => parse_spki(der, setting).map(|parts| Material::Public(parts, None, None)),
         "RSA PUBLIC KEY" => RsaPublicKey::from_der(der)
-            .map(|key| Material::Public(rsa_parts(&key), None))
+            .map(|key| Material::Public(rsa_parts(&key), None, None))
             .map_err(|_| unreadable("PKCS#1 RSA public key")),
         "ENCRYPTED PRIVATE KEY" => Err(Error::config(
             setting,
@@ -537,7 +554,13 @@ fn parse_jwk_material(bytes: &[u8], setting: &str) -> Result<Material> {
     let object = json::parse_object(bytes)
         .ok_or_else(|| Error::config(setting, "the JWK is not a JSON object"))?;
     let parsed = jwk::parse(&object, setting)?;
-    let kid = parsed.kid;
+    if !parsed.for_signatures {
+        return Err(Error::config(
+            setting,
+            "the JWK is not a signature key (its 'use', 'key_ops' or 'alg' says otherwise)",
+        ));
+    }
+    let (kid, bound) = (parsed.kid, parsed.alg);
     let Some(parts) = parsed.public else {
         return Err(Error::config(
             setting,
@@ -545,7 +568,7 @@ fn parse_jwk_material(bytes: &[u8], setting: &str) -> Result<Material> {
         ));
     };
     let Some(private) = parsed.private else {
-        return Ok(Material::Public(parts, kid));
+        return Ok(Material::Public(parts, kid, bound));
     };
     let member = |name: &'static str| {
         private
@@ -603,7 +626,16 @@ fn parse_jwk_material(bytes: &[u8], setting: &str) -> Result<Material> {
         ),
     };
     let _: Map<String, Value> = private;
-    Ok(Material::Private(signer, kid))
+    Ok(Material::Private(signer, kid, bound))
+}
+
+/// The allowed algorithms a key may verify: all of them, or only the one its JWK `alg` names.
+fn bound_to(algorithms: &[Algorithm], bound: Option<Algorithm>) -> Vec<Algorithm> {
+    algorithms
+        .iter()
+        .copied()
+        .filter(|a| bound.is_none_or(|b| b == *a))
+        .collect()
 }
 
 fn rsa_parts(key: &RsaPublicKey) -> PublicParts {

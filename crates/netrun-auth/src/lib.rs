@@ -9,6 +9,8 @@
 //! - [`keys`] and [`jwk`]: key material (PEM, JWK, JWKS), parsed once.
 //! - [`algorithm`]: the JWS algorithms and the key families they need.
 //! - [`cache`]: the verified-token cache.
+//! - [`rbac`]: roles, inheritance, wildcards and organization scoping.
+//! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
 //! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
 //! - [`error`]: the error type.
 
@@ -20,6 +22,8 @@ pub mod error;
 pub mod json;
 pub mod jwk;
 pub mod keys;
+pub mod password;
+pub mod rbac;
 pub mod revocation;
 pub mod token;
 

@@ -1,8 +1,9 @@
 //! The token engine: issues token pairs and verifies tokens (RFC 7519 / RFC 8725).
 //!
-//! Verification order: size cap, three segments, header (strict base64url and
-//! JSON), `alg` in the configured allow-list, no `crit`, key by `kid`, signature,
-//! payload (strict JSON, typed claims), time, issuer, audience, token type.
+//! Verification order: size cap, three segments, header (size cap, strict
+//! base64url and JSON), `alg` in the configured allow-list, no `crit`/`b64`,
+//! `typ` (if present) is JWT and no `cty`, key by `kid`, signature, payload
+//! (strict JSON, typed claims), time, issuer, audience, token type.
 //! Header-embedded keys and key URLs (`jwk`, `jku`, `x5u`, `x5c`) are never used.
 
 use std::sync::Arc;
@@ -341,6 +342,7 @@ impl TokenEngine {
                 "critical header extensions are not supported",
             ));
         }
+        check_typ_and_cty(&header)?;
         let kid = match header.get("kid") {
             None => None,
             Some(Value::String(kid)) => Some(kid.as_str()),
@@ -405,6 +407,24 @@ pub fn decode_unverified(token: &str) -> Result<(Map<String, Value>, Map<String,
     }
 }
 
+/// Explicit typing (RFC 8725 §3.11): a header `typ` must say JWT, and `cty` (nested
+/// or foreign content) is refused, so a JWS of another kind made with the same key
+/// (a logout token, a DPoP proof, a signed document) is never taken for ours.
+fn check_typ_and_cty(header: &Map<String, Value>) -> Result<()> {
+    match header.get("typ") {
+        None => {}
+        Some(Value::String(typ))
+            if typ.eq_ignore_ascii_case("JWT") || typ.eq_ignore_ascii_case("application/jwt") => {}
+        Some(_) => return Err(Error::Malformed("header 'typ' must be JWT")),
+    }
+    if header.contains_key("cty") {
+        return Err(Error::Malformed(
+            "header 'cty' (nested content) is not supported",
+        ));
+    }
+    Ok(())
+}
+
 fn signature_len(token: &str) -> usize {
     token.rsplit('.').next().map_or(0, |s| s.len() + 1)
 }
@@ -450,4 +470,67 @@ fn random_id() -> Result<String> {
         .fill(&mut bytes)
         .map_err(|_| Error::config("random generator", "the system random generator failed"))?;
     Ok(base64url::encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> TokenEngine {
+        let mut config = EngineConfig::new("iss", "aud");
+        config.algorithm = Algorithm::HS256;
+        let keys = KeyConfig {
+            secret: Some(("secret".into(), vec![7; 32])),
+            ..KeyConfig::default()
+        };
+        TokenEngine::new(config, keys).unwrap()
+    }
+
+    /// A token with `header`, the engine's claims, and a correct HS256 signature.
+    fn with_header(engine: &TokenEngine, header: Value) -> String {
+        let pair = engine
+            .issue_pair(PairRequest {
+                user_id: "u".into(),
+                ..PairRequest::default()
+            })
+            .unwrap();
+        let payload = pair.access_token.split('.').nth(1).unwrap().to_owned();
+        let input = format!("{}.{payload}", base64url::encode(header.to_string()));
+        let key = SigningKey::from_secret(&[7; 32], Algorithm::HS256, "t").unwrap();
+        let signature = key.sign(Algorithm::HS256, input.as_bytes()).unwrap();
+        format!("{input}.{}", base64url::encode(signature))
+    }
+
+    #[test]
+    fn header_typ_must_be_jwt_and_cty_is_refused() {
+        let engine = engine();
+        for ok in [
+            json!({"alg": "HS256"}),
+            json!({"alg": "HS256", "typ": "JWT"}),
+            json!({"alg": "HS256", "typ": "jwt"}),
+            json!({"alg": "HS256", "typ": "application/jwt"}),
+        ] {
+            let token = with_header(&engine, ok.clone());
+            assert!(engine.verify(&token, TokenType::Access).is_ok(), "{ok}");
+        }
+        for bad in [
+            json!({"alg": "HS256", "typ": "dpop+jwt"}),
+            json!({"alg": "HS256", "typ": "logout+jwt"}),
+            json!({"alg": "HS256", "typ": "JWE"}),
+            json!({"alg": "HS256", "typ": ""}),
+            json!({"alg": "HS256", "typ": null}),
+            json!({"alg": "HS256", "typ": ["JWT"]}),
+            json!({"alg": "HS256", "typ": "JWT", "cty": "JWT"}),
+            json!({"alg": "HS256", "cty": "json"}),
+        ] {
+            let token = with_header(&engine, bad.clone());
+            assert!(
+                matches!(
+                    engine.verify(&token, TokenType::Access),
+                    Err(Error::Malformed(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -117,15 +117,21 @@ impl MemoryStore {
         );
     }
 
-    /// Spend a refresh token: `true` the first time, `false` on reuse.
-    pub fn spend_refresh(&self, claims: &Claims, now: i64) -> bool {
+    /// Spend a refresh token: `true` the first time. On reuse, revoke its session
+    /// until `session_expires_at` (when the session's newest refresh token expires)
+    /// and return `false`, in one atomic step.
+    pub fn spend_refresh(&self, claims: &Claims, session_expires_at: i64, now: i64) -> bool {
         let key = self.keys.spent(&claims.subject, &claims.jti);
         let mut inner = self.lock();
-        if inner.get(&key, now).is_some() {
-            return false;
+        if inner.get(&key, now).is_none() {
+            inner.put(key, 1, retain_until(claims.expires_at), now);
+            return true;
         }
-        inner.put(key, 1, retain_until(claims.expires_at), now);
-        true
+        if let Some(session_id) = &claims.session_id {
+            let session = self.keys.session(&claims.subject, session_id);
+            inner.put(session, 1, retain_until(session_expires_at), now);
+        }
+        false
     }
 
     /// How many entries are held (expired ones included until swept).
@@ -212,7 +218,14 @@ mod tests {
     fn refresh_tokens_are_spent_once() {
         let store = MemoryStore::new();
         let r = claims("r", "s", 1000);
-        assert!(store.spend_refresh(&r, 1000));
-        assert!(!store.spend_refresh(&r, 1000));
+        let newer = claims("n", "s", 1050);
+        assert!(store.spend_refresh(&r, 5000, 1000));
+        assert_eq!(store.check(&newer, 1000), Ok(()));
+        assert!(!store.spend_refresh(&r, 5000, 1000));
+        assert_eq!(
+            store.check(&newer, 4000),
+            Err(Error::Revoked),
+            "session revoked past r's expiry"
+        );
     }
 }

@@ -4,13 +4,14 @@
 
 /// Spend a refresh token atomically, or treat the attempt as reuse.
 ///
-/// KEYS: spent marker, session key. ARGV: TTL of both, in seconds.
+/// KEYS: spent marker, session key. ARGV: TTL of the marker, TTL of the session
+/// revocation (until the session's newest refresh token expires), in seconds.
 /// Returns 1 when spent now, 0 on reuse (the session is then revoked).
 pub const SPEND_REFRESH: &str = r#"
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   return 1
 end
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
 return 0
 "#;
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import redis.asyncio as redis
 from fastapi import Depends, FastAPI, Form, HTTPException, status
+
 from netrun_auth import AuthConfig, JWTManager
 from netrun_auth.dependencies import get_current_user
 from netrun_auth.middleware import AuthenticationMiddleware

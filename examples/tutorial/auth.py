@@ -5,7 +5,9 @@ live object (a module-level `None` filled in by a startup hook would not be).
 """
 
 import redis.asyncio as redis
-from netrun_auth import JWTManager
+
+from netrun_auth import JWTManager, PasswordManager, RBACManager
+from netrun_auth.rbac import DEFAULT_ROLES
 
 from config import config
 
@@ -14,7 +16,15 @@ from config import config
 redis_client = redis.from_url(config.redis_url)
 jwt_manager = JWTManager(config, redis_client)
 
+# Roles grant permissions (viewer < user < admin, wildcards such as "users:*"), so
+# tokens carry roles and require_permissions asks the RBAC manager.
+rbac_manager = RBACManager(DEFAULT_ROLES)
+
+# argon2id hashing, off the event loop in the *_async methods.
+password_manager = PasswordManager(config)
+
 
 async def shutdown() -> None:
     """Release what the objects above hold."""
     await redis_client.aclose()
+    password_manager.close()

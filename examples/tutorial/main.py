@@ -3,13 +3,13 @@
 Run it with ``./run.sh`` (see README.md).
 """
 
-import hmac
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
 from fastapi.responses import JSONResponse
+
 from netrun_auth.dependencies import (
     get_current_token,
     get_current_user,
@@ -22,14 +22,14 @@ from netrun_auth.middleware import AuthenticationMiddleware, www_authenticate
 from netrun_auth.types import TokenPair, User
 
 import auth
-from auth import jwt_manager, redis_client
+from auth import jwt_manager, password_manager, rbac_manager, redis_client
 from config import config, verify_config
 from models import LoginRequest, RefreshTokenRequest
 
-# Stand-in for your user database: email -> (password, user_id, organization, roles, permissions).
+# Stand-in for your user database: email -> (password hash, user_id, organization, roles).
 USERS = {
-    "demo@example.com": ("password", "user123", "org456", ["user"], ["users:read"]),
-    "admin@example.com": ("admin", "admin1", "org456", ["admin"], ["users:read", "users:delete"]),
+    "demo@example.com": (password_manager.hash_password("password"), "user123", "org456", ["user"]),
+    "admin@example.com": (password_manager.hash_password("admin"), "admin1", "org456", ["admin"]),
 }
 
 
@@ -48,6 +48,7 @@ app.add_middleware(
     jwt_manager=jwt_manager,
     redis_client=redis_client,
     config=config,
+    rbac_manager=rbac_manager,  # require_permissions resolves roles through it
 )
 
 
@@ -67,12 +68,14 @@ async def health_check():
 @app.post("/auth/login", response_model=TokenPair)
 async def login(request: LoginRequest):
     known = USERS.get(request.email)
-    stored = known[0] if known else ""
-    if known is None or not hmac.compare_digest(request.password.encode(), stored.encode()):
+    if known is None:
+        await password_manager.dummy_verify_async()  # same time as a wrong password
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid credentials")
-    _, user_id, organization_id, roles, permissions = known
+    password_hash, user_id, organization_id, roles = known
+    if not await password_manager.verify_password_async(request.password, password_hash):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid credentials")
     return await jwt_manager.generate_token_pair(
-        user_id=user_id, organization_id=organization_id, roles=roles, permissions=permissions
+        user_id=user_id, organization_id=organization_id, roles=roles
     )
 
 

@@ -155,7 +155,7 @@ class AuthContext:
         verify = self.settings.verify
         if verify is not None:  # JWTManager: engine claims, no pydantic model built yet
             verified = await verify(token)
-            self.user = _user_of(token, verified)
+            self.user = _user_of(verified)
         else:  # any object with the documented validate_token()
             verified = self._claims = await self.settings.jwt_manager.validate_token(token)
             self.user = verified.to_user()
@@ -170,17 +170,19 @@ class AuthContext:
         return self._claims
 
 
-_USERS: dict[str, User] = {}
+_USERS: dict[tuple[str, str, str, int], User] = {}
 _USERS_MAX = 4096
 
 
-def _user_of(token: str, verified: Any) -> User:
+def _user_of(verified: Any) -> User:
     """The (immutable) :class:`User` of engine-verified claims, reused per token.
 
     The token was just verified (signature, expiry, revocation); only building the
-    pydantic model from its claims again is skipped when the same token comes back.
+    pydantic model again is skipped when the same token comes back. Keyed by the
+    token's issuer, subject, id and expiry, never by the token itself.
     """
-    user = _USERS.get(token)
+    key = (verified.issuer, verified.user_id, verified.jti, verified.expires_at)
+    user = _USERS.get(key)
     if user is None:
         user = User(
             user_id=verified.user_id,
@@ -193,7 +195,7 @@ def _user_of(token: str, verified: Any) -> User:
         )
         if len(_USERS) >= _USERS_MAX:
             _USERS.clear()
-        _USERS[token] = user
+        _USERS[key] = user
     return user
 
 

@@ -86,6 +86,21 @@ class User(BaseModel):
     token_id: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
+    @property
+    def is_authenticated(self) -> bool:
+        """Always ``True`` (Starlette's ``BaseUser`` protocol, for ``request.user``)."""
+        return True
+
+    @property
+    def identity(self) -> str:
+        """The user id (Starlette's ``BaseUser`` protocol)."""
+        return self.user_id
+
+    @property
+    def display(self) -> str:
+        """A name to show (Starlette's ``BaseUser.display_name`` is the field here)."""
+        return self.display_name or self.user_id
+
     def has_role(self, role: str) -> bool:
         """Whether the user carries ``role`` directly (no inheritance)."""
         return role in self.roles

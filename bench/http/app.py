@@ -8,6 +8,7 @@ Selected by ``BENCH_VARIANT``; keys and claims come from ``BENCH_*`` variables s
   (what any ``Depends(...)`` costs, the floor of every dependency-based guard);
 * ``netrun``: ``AuthenticationMiddleware`` + ``Depends(get_current_user)``, in-memory store;
 * ``netrun-middleware-only``: the middleware, and the route reads ``request.state.user``;
+* ``netrun-redis``: as ``netrun``, with revocation checked in Redis (``BENCH_REDIS_URL``);
 * ``pyjwt``: the hand-written dependency most FastAPI apps have: ``HTTPBearer`` +
   ``jwt.decode(token, PUBLIC_KEY_PEM, ...)`` (RS256) + ``HTTPException(401)``;
 * ``pyjwt-parsed-key``: the same with the public key parsed once (the careful version).
@@ -39,7 +40,7 @@ def create_app() -> FastAPI:
         async def route(_: Annotated[None, Depends(nothing)]):
             return {"user_id": "anonymous"}
 
-    elif variant in ("netrun", "netrun-middleware-only"):
+    elif variant in ("netrun", "netrun-middleware-only", "netrun-redis"):
         from fastapi import Request
 
         from netrun_auth import AuthConfig, JWTManager
@@ -54,9 +55,16 @@ def create_app() -> FastAPI:
             jwt_public_key_path=os.environ["BENCH_PUBLIC_KEY"],
             _env_file=None,
         )
-        app.add_middleware(AuthenticationMiddleware, jwt_manager=JWTManager(config))
+        redis_client = None
+        if variant == "netrun-redis":
+            import redis.asyncio
 
-        if variant == "netrun":
+            redis_client = redis.asyncio.from_url(os.environ["BENCH_REDIS_URL"])
+        app.add_middleware(
+            AuthenticationMiddleware, jwt_manager=JWTManager(config), redis_client=redis_client
+        )
+
+        if variant in ("netrun", "netrun-redis"):
 
             @app.get("/r")
             async def route(user: Annotated[User, Depends(get_current_user)]):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,7 @@ VARIANTS = [
     ("noop-dependency", "unprotected + a no-op Depends()"),
     ("netrun", "netrun-auth (middleware + get_current_user)"),
     ("netrun-middleware-only", "netrun-auth middleware, request.state.user"),
+    ("netrun-redis", "netrun-auth, revocation checked in Redis"),
     ("pyjwt", "hand-written PyJWT dependency (typical)"),
     ("pyjwt-parsed-key", "hand-written PyJWT, key parsed once"),
 ]
@@ -138,6 +141,32 @@ def run_variant(variant: str, env: dict[str, str], token: str, args) -> Run:
         proc.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A throw-away redis-server on a free loopback port (no persistence)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(port, proc)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -163,8 +192,10 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk")
+    if shutil.which("redis-server") is None:
+        raise SystemExit("redis-server not found: apt-get install redis-server")
 
-    with tempfile.TemporaryDirectory(prefix="netrun-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="netrun-bench-") as tmp, redis_server() as redis_url:
         token = make_keys_and_token(Path(tmp))
         env = {
             **os.environ,
@@ -172,6 +203,7 @@ def main() -> int:
             "BENCH_AUDIENCE": AUDIENCE,
             "BENCH_PRIVATE_KEY": str(Path(tmp) / "private.pem"),
             "BENCH_PUBLIC_KEY": str(Path(tmp) / "public.pem"),
+            "BENCH_REDIS_URL": redis_url,
         }
         runs: dict[str, list[Run]] = {variant: [] for variant, _ in VARIANTS}
         for round_ in range(args.rounds):
@@ -212,6 +244,7 @@ def main() -> int:
     ratios = {}
     for name, (a, b) in {
         "netrun_vs_unprotected": ("netrun", "open"),
+        "netrun_redis_vs_unprotected": ("netrun-redis", "open"),
         "netrun_vs_noop_dependency": ("netrun", "noop-dependency"),
         "netrun_vs_pyjwt": ("netrun", "pyjwt"),
         "netrun_vs_pyjwt_parsed_key": ("netrun", "pyjwt-parsed-key"),
@@ -223,6 +256,7 @@ def main() -> int:
     print("\nratios                              by req/s   by CPU/request")
     for name, goal in [
         ("netrun_vs_unprotected", "goal >= 90%"),
+        ("netrun_redis_vs_unprotected", "goal >= 80%"),
         ("netrun_vs_noop_dependency", ""),
         ("netrun_vs_pyjwt", "goal >= 1.6x"),
         ("netrun_vs_pyjwt_parsed_key", ""),

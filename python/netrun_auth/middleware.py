@@ -184,15 +184,7 @@ def _user_of(verified: Any) -> User:
     key = (verified.issuer, verified.user_id, verified.jti, verified.expires_at)
     user = _USERS.get(key)
     if user is None:
-        user = User(
-            user_id=verified.user_id,
-            organization_id=verified.organization_id,
-            roles=verified.roles,
-            permissions=verified.permissions,
-            session_id=verified.session_id,
-            token_id=verified.jti,
-            extra=verified.extra,
-        )
+        user = User.from_claims(verified)
         if len(_USERS) >= _USERS_MAX:
             _USERS.clear()
         _USERS[key] = user

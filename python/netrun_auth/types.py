@@ -60,15 +60,7 @@ class TokenClaims(BaseModel):
 
     def to_user(self) -> User:
         """The :class:`User` these claims describe."""
-        return User(
-            user_id=self.user_id,
-            organization_id=self.organization_id,
-            roles=self.roles,
-            permissions=self.permissions,
-            session_id=self.session_id,
-            token_id=self.jti,
-            extra=self.extra,
-        )
+        return User.from_claims(self)
 
 
 class User(BaseModel):
@@ -85,6 +77,19 @@ class User(BaseModel):
     session_id: str | None = None
     token_id: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_claims(cls, claims: Any) -> User:
+        """The user verified claims describe (a :class:`TokenClaims` or the engine's claims)."""
+        return cls(
+            user_id=claims.user_id,
+            organization_id=claims.organization_id,
+            roles=claims.roles,
+            permissions=claims.permissions,
+            session_id=claims.session_id,
+            token_id=claims.jti,
+            extra=claims.extra,
+        )
 
     @property
     def is_authenticated(self) -> bool:

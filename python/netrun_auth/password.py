@@ -55,10 +55,11 @@ class PasswordManager:
     """
 
     def __init__(self, config: Any | None = None, *, max_workers: int | None = None) -> None:
-        """``max_workers``: threads for the ``*_async`` methods (default: the CPU count)."""
+        """``max_workers``: threads for the ``*_async`` methods (default: one per CPU but one,
+        so the event loop keeps a core to answer other requests while logins hash)."""
         if max_workers is not None and max_workers < 1:
             raise ConfigurationError("max_workers: must be at least 1")
-        self._max_workers = max_workers or os.cpu_count() or 1
+        self._max_workers = max_workers or max(1, (os.cpu_count() or 1) - 1)
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self._hasher = _core.PasswordHasher(

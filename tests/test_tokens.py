@@ -424,3 +424,21 @@ def test_config_reads_environment(monkeypatch, keys, tmp_path):
     manager = JWTManager(config)
     pair = asyncio.run(manager.generate_token_pair("u"))
     assert pair.expires_in == 300
+
+
+async def test_resolved_permissions_can_be_embedded(manager):
+    from netrun_auth import RBACManager
+    from netrun_auth.types import Role
+
+    rbac = RBACManager()
+    rbac.add_role(Role(name="viewer", permissions=["projects:read"]))
+    rbac.add_role(Role(name="editor", permissions=["projects:update"], inherits=["viewer"]))
+    pair = await manager.generate_token_pair(
+        "user123", roles=["editor"], permissions=["reports:read"], rbac=rbac
+    )
+    claims = await manager.validate_token(pair.access_token)
+    assert claims.permissions == ["projects:read", "projects:update", "reports:read"]
+    plain = await manager.validate_token(
+        (await manager.generate_token_pair("u", roles=["editor"])).access_token
+    )
+    assert plain.permissions == []

@@ -15,6 +15,7 @@ from typing import Any
 from . import _core
 from .config import AuthConfig
 from .exceptions import ConfigurationError, TokenInvalidError, TokenReuseError
+from .rbac import RBACManager
 from .stores import MemoryStore, RevocationStore
 from .types import TokenClaims, TokenPair
 
@@ -63,8 +64,15 @@ class JWTManager:
         *,
         extra_claims: dict[str, Any] | None = None,
         session_id: str | None = None,
+        rbac: RBACManager | None = None,
     ) -> TokenPair:
-        """Issue an access token and a refresh token of a new session (or of ``session_id``)."""
+        """Issue an access token and a refresh token of a new session (or of ``session_id``).
+
+        With ``rbac``, the permissions ``roles`` resolve to (inheritance included) are
+        embedded in the tokens as well, so services without the role table can check them.
+        """
+        if rbac is not None:
+            permissions = sorted(set(permissions or ()) | rbac.get_permissions(roles or []))
         extra_json = json.dumps(extra_claims) if extra_claims else None
         issued = self.engine.issue_pair(
             user_id, organization_id, roles, permissions, extra_json, session_id

@@ -41,6 +41,7 @@ from .middleware import (
     auth_exception_handler,
     extract_token,
 )
+from .rbac import CROSS_TENANT_PERMISSION
 from .types import TokenClaims, User
 
 __all__ = [
@@ -271,8 +272,10 @@ def require_organization(param: str = "org_id", *, bypass_roles: Iterable[str] =
     """Dependency for multi-tenant routes: the path parameter ``param`` must be the
     user's ``organization_id`` (403 otherwise; 401 when not authenticated).
 
-    Users holding one of ``bypass_roles`` (e.g. a platform operator role) may access
-    every organization. Returns the :class:`User`.
+    Users holding one of ``bypass_roles`` (e.g. a platform operator role), or the
+    cross-tenant permission ``organizations:cross_tenant`` (in their token, or through
+    the registered RBAC manager; never through a wildcard), may access every
+    organization. Returns the :class:`User`.
     """
     bypass = tuple(bypass_roles)
 
@@ -290,9 +293,20 @@ def require_organization(param: str = "org_id", *, bypass_roles: Iterable[str] =
             return user
         if bypass and user.has_any_role(*bypass):
             return user
+        if _cross_tenant(user, _rbac_manager(conn, ctx)):
+            return user
         raise AuthorizationError("Not a member of this organization", code="organization_forbidden")
 
     return BearerAuth(resolve, f"require_organization({param})")
+
+
+def _cross_tenant(user: User, rbac_manager: Any) -> bool:
+    if CROSS_TENANT_PERMISSION in user.permissions:
+        return True
+    # The literal permission, through roles: wildcards never cross organizations.
+    return rbac_manager is not None and CROSS_TENANT_PERMISSION in rbac_manager.get_permissions(
+        user
+    )
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

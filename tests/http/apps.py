@@ -223,6 +223,8 @@ def _rbac():
     rbac = RBACManager()
     rbac.add_role(Role(name="editor", permissions=["projects:*"]))
     rbac.add_role(Role(name="viewer", permissions=["projects:read"]))
+    rbac.add_role(Role(name="support", permissions=["organizations:cross_tenant"]))
+    rbac.add_role(Role(name="org-admin", permissions=["*"]))
     return rbac
 
 
@@ -232,6 +234,10 @@ def _rbac_routes(app: FastAPI) -> None:
         project_id: str, user: Annotated[User, Depends(require_permissions("projects:delete"))]
     ):
         return {"deleted": project_id}
+
+    @app.get("/orgs/{org_id}")
+    async def org(org_id: str, user: Annotated[User, Depends(require_organization())]):
+        return {"org_id": org_id}
 
 
 def rbac_middleware_app() -> FastAPI:

@@ -23,3 +23,32 @@ def test_role_permissions_through_rbac(test_app_server, token_factory):
             response = c.delete("/projects/p1", headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == status, response.text
         assert c.delete("/projects/p1").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "test_app_server", ["rbac_middleware_app", "rbac_registered_app"], indirect=True
+)
+def test_cross_tenant_access_needs_the_documented_permission(test_app_server, token_factory):
+    def token(roles=(), permissions=()):
+        return token_factory(
+            "u", organization_id="acme", roles=list(roles), permissions=list(permissions)
+        )
+
+    cases = [
+        (token(), 403),
+        (token(roles=["org-admin"]), 403),  # '*' stays inside its own organization
+        (token(roles=["support"]), 200),
+        (token(permissions=["organizations:cross_tenant"]), 200),
+    ]
+    with test_app_server.client() as c:
+        assert (
+            c.get(
+                "/orgs/acme", headers={"Authorization": f"Bearer {token().access_token}"}
+            ).status_code
+            == 200
+        )
+        for pair, status in cases:
+            response = c.get(
+                "/orgs/globex", headers={"Authorization": f"Bearer {pair.access_token}"}
+            )
+            assert response.status_code == status, response.text

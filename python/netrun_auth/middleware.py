@@ -98,6 +98,12 @@ def _malformed(message: str) -> TokenInvalidError:
     return TokenInvalidError(message, code="token_malformed")
 
 
+def _too_large(message: str) -> TokenInvalidError:
+    # The engine's code for a token over max_token_bytes: the same answer whether the
+    # header parser or the engine notices the size first.
+    return TokenInvalidError(message, code="token_too_large")
+
+
 _ANONYMOUS = UnauthenticatedUser()
 _NO_CREDENTIALS = AuthCredentials()
 _WS_POLICY_VIOLATION = 1008
@@ -248,7 +254,7 @@ _B64TOKEN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~
 
 def _parse_authorization(raw: bytes, max_bytes: int) -> str:
     if len(raw) > max_bytes + 16:
-        raise _malformed("Authorization header is too large")
+        raise _too_large("Authorization header is too large")
     scheme, _, token = raw.strip().partition(b" ")
     if scheme.lower() != b"bearer":
         raise _malformed("Authorization scheme must be Bearer")
@@ -263,14 +269,16 @@ def _parse_authorization(raw: bytes, max_bytes: int) -> str:
 def _cookie_token(values: list[bytes], cookie_name: str, max_bytes: int) -> str | None:
     raw = b"; ".join(values)
     if len(raw) > 4 * max_bytes:
-        raise _malformed("Cookie header is too large")
+        raise _too_large("Cookie header is too large")
     try:
         token = cookie_parser(raw.decode("latin-1")).get(cookie_name)
     except Exception:  # a cookie header that does not parse is a bad credential
         raise _malformed("Cookie header is malformed") from None
     if token is None:
         return None
-    if not token or len(token) > max_bytes or not token.isascii():
+    if len(token) > max_bytes:
+        raise _too_large("Authentication cookie is too large")
+    if not token or not token.isascii():
         raise _malformed("Authentication cookie is malformed")
     if token.encode("ascii").translate(None, _B64TOKEN):
         raise _malformed("Authentication cookie is malformed")

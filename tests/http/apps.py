@@ -216,6 +216,15 @@ def docs_app() -> FastAPI:
     return app
 
 
+def demo_app() -> FastAPI:
+    """The demo app (``netrun_auth.demo.create_app``, as served by ``netrun-auth demo``)
+    with the test keys, issuer and audience, so that tests can forge tokens for it."""
+    from netrun_auth.demo import create_app
+
+    config, manager = _manager()
+    return create_app(manager, config=config)
+
+
 def _rbac():
     from netrun_auth import RBACManager
     from netrun_auth.types import Role

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
@@ -38,6 +39,22 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> b
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def raw_get(
+    port: int, path: str, headers: list[tuple[bytes, bytes]], timeout: float = 10.0
+) -> tuple[int, dict[str, str], bytes]:
+    """GET with headers exactly as given (httpx would normalise or refuse some)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.putrequest("GET", path)
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
 
 
 def ensure_debian_package(binary: str, package: str) -> str:

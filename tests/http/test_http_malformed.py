@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import http.client
-
 import pytest
+
+from .support import raw_get
 
 CASES = {
     "bearer-without-token": [(b"Authorization", b"Bearer")],
@@ -31,20 +31,6 @@ CASES = {
         )
     ],
 }
-
-
-def raw_get(port: int, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, dict, bytes]:
-    """GET with headers exactly as given (httpx would normalise or refuse some)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.putrequest("GET", path)
-        for name, value in headers:
-            conn.putheader(name, value)
-        conn.endheaders()
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize("test_app_server", ["default_app", "configured_app"], indirect=True)

@@ -10,23 +10,13 @@ the check under test is the only reason left to refuse them.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import http.server
 import json
 import secrets
-import threading
 import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
 
 from netrun_auth import JWTManager
 from netrun_auth.exceptions import (
@@ -39,16 +29,37 @@ from netrun_auth.exceptions import (
 
 from ..conftest import HS_SECRET
 from .conftest import (
+    ALG_NONE_SPELLINGS,
+    CLAIM_ODDITIES,
+    CLAIM_TYP_ATTACKS,
+    CRIT_AND_B64_HEADERS,
+    DUPLICATE_KEY_HEADERS,
+    HEADER_TYP_ATTACKS,
+    KID_ATTACKS,
+    KID_WRONG_TYPES,
+    NON_JSON_PAYLOADS,
+    ODD_ALG_HEADERS,
+    REQUIRED_CLAIMS,
+    UNICODE_LOOKALIKES,
+    WRONG_ISSUER_OR_AUDIENCE,
+    KeyURLRecorder,
     attempt,
     b64,
     claims_for,
+    duplicate_key_payloads,
+    embedded_key_headers,
     encode_part,
     forge,
+    jwk_of,
     pem_of,
+    public_key_encodings,
     public_pem_of,
     raw_sign,
     reject,
     rsa_key,
+    segment_count_cases,
+    sibling,
+    stripped_signature_cases,
     unb64,
 )
 
@@ -101,7 +112,7 @@ async def test_baseline_forged_with_the_real_key_is_accepted(rs, es, ed, hs, leg
 # ------------------------------------------------------------------ alg: none
 
 
-@pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE", "none ", " none", "none\u0000"])
+@pytest.mark.parametrize("alg", ALG_NONE_SPELLINGS)
 @pytest.mark.parametrize("signature", ["", "c2ln", "AAAA"])
 async def test_alg_none_spellings(rs, alg, signature):
     token = f"{encode_part({'alg': alg, 'typ': 'JWT'})}.{encode_part(claims_for())}.{signature}"
@@ -109,21 +120,7 @@ async def test_alg_none_spellings(rs, alg, signature):
     await reject(rs, token.replace("hostile", "r"), INVALID, "algorithm_not_allowed")
 
 
-@pytest.mark.parametrize(
-    ("header", "code"),
-    [
-        ({"typ": "JWT"}, "token_malformed"),
-        ({"alg": None}, "token_malformed"),
-        ({"alg": ["RS256"]}, "token_malformed"),
-        ({"alg": {"name": "RS256"}}, "token_malformed"),
-        ({"alg": ""}, "algorithm_not_allowed"),
-        ({"alg": "rs256"}, "algorithm_not_allowed"),
-        ({"alg": "RS256 "}, "algorithm_not_allowed"),
-        ({"alg": "RS-256"}, "algorithm_not_allowed"),
-        ({"alg": "HS1"}, "algorithm_not_allowed"),
-        ({"alg": "ES512"}, "algorithm_not_allowed"),
-    ],
-)
+@pytest.mark.parametrize(("header", "code"), ODD_ALG_HEADERS)
 async def test_missing_or_odd_alg(rs, keys, header, code):
     token = forge(header, claims_for(), alg="RS256", key=keys("rsa2048").private_pem)
     await reject(rs, token, INVALID, code)
@@ -139,19 +136,7 @@ async def test_alg_none_through_refresh(rs):
 
 async def test_signature_stripped_or_truncated(rs):
     token = (await rs.generate_token_pair("user-1")).access_token
-    head, body, sig = token.split(".")
-    zero_prefixed = b64(bytes(1) + unb64(sig))
-    cases = [
-        (f"{head}.{body}.", "invalid_signature"),
-        (f"{head}.{body}.{sig[:4]}", "invalid_signature"),
-        (f"{head}.{body}.{sig[:340]}", "invalid_signature"),
-        (f"{head}.{body}.{sig[:-1]}", "token_malformed"),
-        (f"{head}.{body}.{sig}AAAA", "invalid_signature"),
-        (f"{head}.{body}.{zero_prefixed}", "invalid_signature"),
-        (f"{head}.{body}.{b64(unb64(sig)[::-1])}", "invalid_signature"),
-        (f"{head}.{body}", "token_malformed"),
-        (f"{head}.{body}.{sig}.", "token_malformed"),
-    ]
+    cases = stripped_signature_cases(token)
     for forged, code in cases:
         await reject(rs, forged, INVALID, code)
 
@@ -176,36 +161,6 @@ async def test_rsa_signature_plus_modulus_is_rejected(rs, keys):
 
 
 # ------------------------------------------------------------------ algorithm confusion
-
-
-def public_key_encodings(private_pem: str) -> list[bytes]:
-    public = serialization.load_pem_private_key(private_pem.encode(), None).public_key()
-    spki_pem = public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    encodings = [
-        spki_pem,
-        spki_pem.strip(),
-        spki_pem.replace(b"\n", b"\r\n"),
-        public.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        ),
-        public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH),
-    ]
-    if isinstance(public, rsa.RSAPublicKey):
-        for encoding in (serialization.Encoding.PEM, serialization.Encoding.DER):
-            encodings.append(public.public_bytes(encoding, serialization.PublicFormat.PKCS1))
-    if isinstance(public, ed25519.Ed25519PublicKey):
-        encodings.append(
-            public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        )
-    if isinstance(public, ec.EllipticCurvePublicKey):
-        encodings.append(
-            public.public_bytes(
-                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-            )
-        )
-    return encodings
 
 
 @pytest.mark.parametrize(
@@ -260,98 +215,18 @@ async def test_truncated_hmac_tag(hs, legit):
 # ------------------------------------------------------------------ embedded keys and key URLs
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []  # noqa: RUF012  (shared by design: the test reads it)
-
-    def do_GET(self) -> None:
-        _Recorder.hits.append(self.path)
-        attacker = json.dumps({"keys": []}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(attacker)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def key_server() -> Iterator[str]:
-    """A loopback HTTP server that records every request it receives."""
-    _Recorder.hits = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def self_signed_cert(private: Any) -> bytes:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attacker")])
-    now = datetime.now(timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(private, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.DER)
-
-
 async def test_header_keys_and_key_urls_are_never_used_or_fetched(rs, key_server):
     attacker = rsa_key()
-    jwk = _jwk_of(attacker)
-    cert = b64(self_signed_cert(attacker))
-
-    headers = [
-        {"jwk": jwk},
-        {"jwk": jwk, "kid": "attacker"},
-        {"jku": f"{key_server}/jwks.json"},
-        {"jku": f"{key_server}/jwks.json", "kid": "attacker"},
-        {"x5u": f"{key_server}/cert.pem"},
-        {"x5c": [base64.b64encode(unb64(cert)).decode()]},
-        {"x5t": b64(hashlib.sha1(unb64(cert)).digest())},
-        {"x5t#S256": b64(hashlib.sha256(unb64(cert)).digest())},
-        {"jwk": jwk, "jku": f"{key_server}/k", "x5u": f"{key_server}/c", "x5c": ["AAAA"]},
-    ]
+    headers = embedded_key_headers(attacker, key_server)
     for extra in headers:
         token = forge({"alg": "RS256", "typ": "JWT", **extra}, claims_for(), key=attacker)
         code = "unknown_key" if "kid" in extra else "invalid_signature"
         await reject(rs, token, INVALID, code)
     await asyncio.sleep(0.2)
-    assert _Recorder.hits == [], "a key URL from a token was fetched"
+    assert KeyURLRecorder.hits == [], "a key URL from a token was fetched"
 
 
 # ------------------------------------------------------------------ kid injection
-
-
-KID_ATTACKS = [
-    "../../../../../../dev/null",
-    "/dev/null",
-    "../../keys/private_key.pem",
-    "..\\..\\windows\\win.ini",
-    "file:///etc/passwd",
-    "http://127.0.0.1/",
-    "| cat /etc/passwd",
-    "$(reboot)",
-    "`id`",
-    "' OR '1'='1",
-    "x'; DROP TABLE keys; --",
-    "",
-    " ",
-    "\u0000",
-    "hmac",
-    "*",
-    "%",
-    "k" * 1400,
-]
 
 
 @pytest.mark.parametrize("kid", KID_ATTACKS, ids=lambda k: repr(k[:20]))
@@ -360,7 +235,7 @@ async def test_kid_injection_with_a_genuine_signature(rs, legit, kid):
     await reject(rs, legit({"kid": kid}), INVALID, "unknown_key")
 
 
-@pytest.mark.parametrize("kid", [None, 1, 0, True, ["k"], {"k": 1}])
+@pytest.mark.parametrize("kid", KID_WRONG_TYPES)
 async def test_kid_of_the_wrong_type(rs, legit, kid):
     await reject(rs, legit({"kid": kid}), INVALID, "token_malformed")
 
@@ -443,17 +318,6 @@ async def test_kid_of_a_key_of_another_family(make_config, keys, tmp_path):
     assert (await attempt(manager, forge({"alg": "ES256"}, claims_for(), key=p256))).user_id
 
 
-def _jwk_of(private: Any, **members: Any) -> dict[str, Any]:
-    import jwt
-
-    algorithm = (
-        jwt.algorithms.ECAlgorithm
-        if isinstance(private, ec.EllipticCurvePrivateKey)
-        else jwt.algorithms.RSAAlgorithm
-    )
-    return {**json.loads(algorithm.to_jwk(private.public_key())), **members}
-
-
 async def test_jwks_encryption_keys_never_verify(make_config, tmp_path):
     """A JWKS may publish encryption keys next to signing keys: those never verify a token."""
     enc, sig = rsa_key(), rsa_key()
@@ -462,10 +326,10 @@ async def test_jwks_encryption_keys_never_verify(make_config, tmp_path):
         json.dumps(
             {
                 "keys": [
-                    _jwk_of(enc, kid="enc", use="enc"),
-                    _jwk_of(enc, kid="enc-ops", key_ops=["encrypt", "wrapKey"]),
-                    _jwk_of(enc, kid="enc-alg", alg="RSA-OAEP-256"),
-                    _jwk_of(sig, kid="sig", use="sig"),
+                    jwk_of(enc, kid="enc", use="enc"),
+                    jwk_of(enc, kid="enc-ops", key_ops=["encrypt", "wrapKey"]),
+                    jwk_of(enc, kid="enc-alg", alg="RSA-OAEP-256"),
+                    jwk_of(sig, kid="sig", use="sig"),
                 ]
             }
         )
@@ -485,7 +349,7 @@ async def test_jwks_encryption_keys_never_verify(make_config, tmp_path):
 async def test_jwk_alg_binds_the_key_to_one_algorithm(make_config, tmp_path):
     bound = rsa_key()
     jwks = tmp_path / "jwks.json"
-    jwks.write_text(json.dumps({"keys": [_jwk_of(bound, kid="rs-only", alg="RS256")]}))
+    jwks.write_text(json.dumps({"keys": [jwk_of(bound, kid="rs-only", alg="RS256")]}))
     manager = JWTManager(
         make_config(
             "RS256", jwt_allowed_algorithms=["RS256", "PS256"], jwt_verification_key_paths=[jwks]
@@ -507,13 +371,13 @@ def test_encryption_jwk_is_refused_as_a_configured_key(make_config):
     with pytest.raises(ConfigurationError, match="not a signature key"):
         JWTManager(
             make_config(
-                "RS256", jwt_public_key=json.dumps(_jwk_of(enc, use="enc")), jwt_private_key=None
+                "RS256", jwt_public_key=json.dumps(jwk_of(enc, use="enc")), jwt_private_key=None
             )
         )
     with pytest.raises(ConfigurationError, match="alg"):
         JWTManager(
             make_config(
-                "RS256", jwt_public_key=json.dumps(_jwk_of(enc, alg="ES256")), jwt_private_key=None
+                "RS256", jwt_public_key=json.dumps(jwk_of(enc, alg="ES256")), jwt_private_key=None
             )
         )
 
@@ -613,18 +477,7 @@ async def test_ed25519_non_canonical_s_is_rejected(ed, legit):
 # ------------------------------------------------------------------ crit and b64
 
 
-@pytest.mark.parametrize(
-    "extra",
-    [
-        {"crit": ["exp"]},
-        {"crit": []},
-        {"crit": ["b64"], "b64": False},
-        {"crit": "b64"},
-        {"crit": ["urn:example:critical"], "urn:example:critical": True},
-        {"b64": False},
-        {"b64": True},
-    ],
-)
+@pytest.mark.parametrize("extra", CRIT_AND_B64_HEADERS)
 async def test_crit_and_b64_headers(rs, legit, extra):
     await reject(rs, legit(extra), INVALID, "token_malformed")
 
@@ -642,24 +495,7 @@ async def test_unencoded_payload_rfc7797(rs, keys):
 
 
 async def test_wrong_segment_counts_and_json_serialization(rs, legit):
-    token = legit()
-    head, body, sig = token.split(".")
-    flattened = json.dumps({"protected": head, "payload": body, "signature": sig})
-    general = json.dumps({"payload": body, "signatures": [{"protected": head, "signature": sig}]})
-    cases = [
-        head,
-        f"{head}.{body}",
-        f"{head}.{body}.{sig}.{sig}",
-        f"{head}.{body}.{sig}..",
-        f"{head}.{b64(b'key')}.{b64(b'iv')}.{body}.{sig}",
-        f".{head}.{body}.{sig}",
-        f"{head}..{body}.{sig}",
-        flattened,
-        general,
-        "...",
-        "..",
-        ".",
-    ]
+    cases = segment_count_cases(legit())
     for forged in cases:
         await reject(rs, forged, INVALID, "token_malformed")
 
@@ -667,9 +503,7 @@ async def test_wrong_segment_counts_and_json_serialization(rs, legit):
 # ------------------------------------------------------------------ typ confusion
 
 
-@pytest.mark.parametrize(
-    "typ", ["at+jwt", "dpop+jwt", "logout+jwt", "JWE", "JOSE", "", None, ["JWT"]]
-)
+@pytest.mark.parametrize("typ", HEADER_TYP_ATTACKS)
 async def test_header_typ_other_than_jwt(rs, legit, typ):
     await reject(rs, legit({"typ": typ}), INVALID, "token_malformed")
 
@@ -683,7 +517,7 @@ async def test_header_typ_jwt_in_any_case_is_accepted(rs, legit):
         assert (await attempt(rs, legit({"typ": typ}))).user_id == "user-1"
 
 
-@pytest.mark.parametrize("typ", ["Access", "ACCESS", "access ", "id", "at+jwt", "refresh\u0000"])
+@pytest.mark.parametrize("typ", CLAIM_TYP_ATTACKS)
 async def test_claim_typ_other_than_access_or_refresh(rs, legit, typ):
     await reject(rs, legit(claims=claims_for(typ=typ)), INVALID, "invalid_claim")
 
@@ -703,19 +537,12 @@ async def test_refresh_and_access_are_not_interchangeable(rs, legit):
 # ------------------------------------------------------------------ non-canonical base64url, whitespace
 
 
-def _sibling(char: str) -> str:
-    """Another base64url character with the same top bits (equal under lenient decoders)."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    index = alphabet.index(char)
-    return alphabet[index ^ 1]
-
-
 async def test_non_canonical_base64url(rs, legit, keys):
     private = keys("rsa2048").private_pem
     token = legit()
     head, body, sig = token.split(".")
     assert len(unb64(sig)) % 3 == 1  # 256 bytes: the last character carries 4 spare bits
-    noncanonical_sig = sig[:-1] + _sibling(sig[-1])
+    noncanonical_sig = sig[:-1] + sibling(sig[-1])
     assert unb64(noncanonical_sig) == unb64(sig)
     await reject(rs, f"{head}.{body}.{noncanonical_sig}", INVALID, "token_malformed")
 
@@ -723,7 +550,7 @@ async def test_non_canonical_base64url(rs, legit, keys):
     for claims in (claims_for(), claims_for(sub="user-12"), claims_for(sub="user-123")):
         segment = encode_part(claims)
         if len(segment) % 4 in (2, 3):
-            odd = segment[:-1] + _sibling(segment[-1])
+            odd = segment[:-1] + sibling(segment[-1])
             assert unb64(odd) == unb64(segment)
             signing_input = f"{head}.{odd}"
             forged = f"{signing_input}.{b64(raw_sign('RS256', private, signing_input.encode()))}"
@@ -775,23 +602,10 @@ async def test_whitespace_inside_a_signed_payload_segment(rs, keys):
 
 async def test_duplicate_json_keys(rs, legit):
     claims = json.dumps(claims_for())
-    headers = [
-        b'{"alg":"RS256","alg":"none"}',
-        b'{"alg":"none","alg":"RS256"}',
-        b'{"alg":"RS256","\\u0061lg":"RS256"}',
-        b'{"alg":"RS256","kid":"a","kid":"b"}',
-        b'{"alg":"RS256","typ":"JWT","typ":"JWT"}',
-    ]
+    headers = DUPLICATE_KEY_HEADERS
+    payloads = duplicate_key_payloads(claims)
     for header in headers:
         await reject(rs, legit(header=header, claims=claims.encode()), INVALID, "token_malformed")
-    payloads = [
-        claims[:-1] + ', "sub": "admin"}',
-        claims[:-1] + ', "exp": 9999999999}',
-        claims[:-1] + ', "\\u0073ub": "admin"}',
-        claims[:-1] + ', "roles": ["user"], "roles": ["admin"]}',
-        claims[:-1] + ', "meta": {"k": 1, "k": 2}}',
-        claims[:-1] + ', "list": [{"a": 1, "a": 1}]}',
-    ]
     for payload in payloads:
         await reject(rs, legit(claims=payload.encode()), INVALID, "token_malformed")
 
@@ -799,31 +613,7 @@ async def test_duplicate_json_keys(rs, legit):
 # ------------------------------------------------------------------ non-JSON and bombs
 
 
-@pytest.mark.parametrize(
-    "payload",
-    [
-        b"",
-        b"not json",
-        b"[]",
-        b"null",
-        b"123",
-        b'"a string"',
-        b"{",
-        b'{"sub": "a"',
-        b"\xff\xfe{}",
-        b"\xef\xbb\xbf{}",
-        b'{"sub": "\xc3\x28"}',
-        b'{"sub": "\\ud800"}',
-        b'{"exp": NaN}',
-        b'{"exp": Infinity}',
-        b'{"exp": 1e400}',
-        b'{"sub": "a"} trailing',
-        b'{"sub": "a"}{"sub": "b"}',
-        b"{'sub': 'a'}",
-        b'{"a": ' + b"[" * 1000 + b"]" * 1000 + b"}",
-        b'{"a": ' + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}",
-    ],
-)
+@pytest.mark.parametrize("payload", NON_JSON_PAYLOADS)
 async def test_non_json_and_nested_bomb_payloads(rs, legit, payload):
     await reject(rs, legit(claims=payload), INVALID, "token_malformed")
 
@@ -865,72 +655,19 @@ async def test_header_cap(rs, legit):
 # ------------------------------------------------------------------ claim oddities
 
 
-@pytest.mark.parametrize(
-    ("claim", "value"),
-    [
-        ("exp", "9999999999"),
-        ("exp", True),
-        ("exp", [9999999999]),
-        ("exp", {"$date": 9999999999}),
-        ("exp", -1),
-        ("exp", 2**63),
-        ("exp", 2**64 + 1),
-        ("exp", 10**30),
-        ("exp", 1e20),
-        ("exp", 253402300800),
-        ("nbf", "0"),
-        ("nbf", -5),
-        ("iat", "now"),
-        ("iat", [1]),
-        ("sub", 42),
-        ("sub", ""),
-        ("sub", ["user-1"]),
-        ("sub", {"id": "user-1"}),
-        ("iss", ["test-issuer"]),
-        ("jti", 7),
-        ("jti", ""),
-        ("sid", 1),
-        ("org", ["a", "b"]),
-        ("org", ""),
-        ("roles", "admin"),
-        ("roles", [None]),
-        ("roles", [["admin"]]),
-        ("roles", {"admin": True}),
-        ("permissions", [1, 2]),
-        ("aud", []),
-        ("aud", [None]),
-        ("aud", [["test-audience"]]),
-        ("aud", 1),
-        ("typ", 1),
-    ],
-)
+@pytest.mark.parametrize(("claim", "value"), CLAIM_ODDITIES)
 async def test_claim_type_and_value_oddities(rs, legit, claim, value):
     await reject(rs, legit(claims=claims_for(**{claim: value})), INVALID, "invalid_claim")
 
 
-@pytest.mark.parametrize("claim", ["exp", "sub", "iss", "aud", "jti", "typ"])
+@pytest.mark.parametrize("claim", REQUIRED_CLAIMS)
 async def test_null_required_claim(rs, legit, claim):
     body = claims_for()
     body[claim] = None
     await reject(rs, legit(claims=body), INVALID, "invalid_claim")
 
 
-@pytest.mark.parametrize(
-    ("claim", "value"),
-    [
-        ("iss", "test-issuer\u200b"),
-        ("iss", "test-issuer "),
-        ("iss", "Test-Issuer"),
-        ("iss", "test-\u0456ssuer"),  # Cyrillic i
-        ("iss", "\uff54\uff45\uff53\uff54-issuer"),  # fullwidth
-        ("iss", "test-issuer\u0000"),
-        ("aud", "test-audience\u202e"),
-        ("aud", "test-audienc\u0435"),  # Cyrillic e
-        ("aud", "test-audience-evil"),
-        ("aud", "test"),
-        ("aud", ["test-audience\u200b"]),
-    ],
-)
+@pytest.mark.parametrize(("claim", "value"), UNICODE_LOOKALIKES)
 async def test_unicode_tricks_in_issuer_and_audience(rs, legit, claim, value):
     await reject(rs, legit(claims=claims_for(**{claim: value})), INVALID, "invalid_claim")
 
@@ -983,7 +720,7 @@ def test_leeway_above_the_maximum_is_refused(make_config):
 # ------------------------------------------------------------------ missing claims, issuer, audience
 
 
-@pytest.mark.parametrize("claim", ["iss", "aud", "exp", "sub", "jti", "typ"])
+@pytest.mark.parametrize("claim", REQUIRED_CLAIMS)
 async def test_missing_claims(rs, legit, claim):
     await reject(rs, legit(claims=claims_for(**{claim: None})), INVALID, "missing_claim")
 
@@ -992,17 +729,7 @@ async def test_empty_claim_set(rs, legit):
     await reject(rs, legit(claims={}), INVALID, "missing_claim")
 
 
-@pytest.mark.parametrize(
-    ("claim", "value"),
-    [
-        ("iss", "someone-else"),
-        ("iss", "https://test-issuer"),
-        ("aud", "other-audience"),
-        ("aud", ["x", "y"]),
-        ("aud", ["TEST-AUDIENCE"]),
-        ("aud", "test-audience,other"),
-    ],
-)
+@pytest.mark.parametrize(("claim", "value"), WRONG_ISSUER_OR_AUDIENCE)
 async def test_wrong_issuer_or_audience(rs, legit, claim, value):
     await reject(rs, legit(claims=claims_for(**{claim: value})), INVALID, "invalid_claim")
 

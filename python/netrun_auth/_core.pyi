@@ -94,7 +94,7 @@ class TokenEngine:
     def jwks(self) -> dict[str, Any]: ...
     def cache_len(self) -> int: ...
 
-def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def insecure_decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """INSECURE: header and payload of a token without any check. For debugging only."""
 
 def generate_key(kind: str) -> tuple[bytes, bytes]:

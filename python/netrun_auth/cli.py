@@ -151,7 +151,7 @@ def _decode(args: argparse.Namespace) -> int:
         logging.getLogger("netrun_auth").warning(
             "--insecure-no-verify: the token is decoded WITHOUT any verification"
         )
-        header, payload = _core.decode_unverified(token)
+        header, payload = _core.insecure_decode_unverified(token)
         print("WARNING: nothing was verified", file=sys.stderr)
         print(json.dumps({"header": header, "payload": payload}, indent=2))
         return 0

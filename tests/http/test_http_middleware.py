@@ -185,7 +185,7 @@ class TestMiddleware:
         from netrun_auth import _core
 
         fresh = token_factory("old").access_token
-        header, claims = _core.decode_unverified(fresh)
+        header, claims = _core.insecure_decode_unverified(fresh)
         now = int(time.time())
         claims.update(iat=now - 7200, nbf=now - 7200, exp=now - 3600)
         expired = jwt.encode(claims, key_files.private_path.read_bytes(), "RS256", headers=header)

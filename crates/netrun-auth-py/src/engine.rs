@@ -186,8 +186,11 @@ impl PyTokenEngine {
 
 /// INSECURE: header and payload of a token without any check. For debugging only.
 #[pyfunction]
-pub fn decode_unverified<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyTuple>> {
-    let (header, payload) = token::decode_unverified(token).map_err(to_py_err)?;
+pub fn insecure_decode_unverified<'py>(
+    py: Python<'py>,
+    token: &str,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let (header, payload) = token::insecure_decode_unverified(token).map_err(to_py_err)?;
     let pair: [Bound<'py, PyDict>; 2] = [map_to_py(py, &header)?, map_to_py(py, &payload)?];
     PyTuple::new(py, pair)
 }

@@ -21,7 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<claims::PyClaims>()?;
     m.add_class::<engine::PyTokenEngine>()?;
     m.add_class::<engine::PyIssuedPair>()?;
-    m.add_function(wrap_pyfunction!(engine::decode_unverified, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::insecure_decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
     // Revocation
     m.add_class::<store::PyMemoryStore>()?;

@@ -395,7 +395,7 @@ impl TokenEngine {
 }
 
 /// INSECURE: the header and payload of a token, without verifying anything. For debugging.
-pub fn decode_unverified(token: &str) -> Result<(Map<String, Value>, Map<String, Value>)> {
+pub fn insecure_decode_unverified(token: &str) -> Result<(Map<String, Value>, Map<String, Value>)> {
     let mut segments = token.split('.');
     let (Some(header), Some(payload)) = (segments.next(), segments.next()) else {
         return Err(Error::Malformed("expected dot-separated segments"));

@@ -3,26 +3,12 @@
 
 use std::sync::OnceLock;
 
+use netrun_auth::claims::REGISTERED;
 use netrun_auth::keys::generate_pem;
 use netrun_auth::token::{EngineConfig, KeyConfig, PairRequest};
 use netrun_auth::{Algorithm, Error, TokenEngine, TokenType};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-
-const REGISTERED: [&str; 12] = [
-    "iss",
-    "aud",
-    "sub",
-    "exp",
-    "nbf",
-    "iat",
-    "jti",
-    "typ",
-    "sid",
-    "org",
-    "roles",
-    "permissions",
-];
 
 /// One engine per algorithm family, built once (RSA key generation is slow).
 fn engines() -> &'static [TokenEngine] {

@@ -9,6 +9,8 @@ Selected by ``BENCH_VARIANT``; keys and claims come from ``BENCH_*`` variables s
 * ``netrun``: ``AuthenticationMiddleware`` + ``Depends(get_current_user)``, in-memory store;
 * ``netrun-middleware-only``: the middleware, and the route reads ``request.state.user``;
 * ``netrun-redis``: as ``netrun``, with revocation checked in Redis (``BENCH_REDIS_URL``);
+* ``netrun-redis-mirror``: as ``netrun-redis``, with ``redis_local_mirror=True`` (checks
+  decided from the per-process mirror kept current by pub/sub);
 * ``pyjwt``: the hand-written dependency most FastAPI apps have: ``HTTPBearer`` +
   ``jwt.decode(token, PUBLIC_KEY_PEM, ...)`` (RS256) + ``HTTPException(401)``;
 * ``pyjwt-parsed-key``: the same with the public key parsed once (the careful version).
@@ -40,7 +42,7 @@ def create_app() -> FastAPI:
         async def route(_: Annotated[None, Depends(nothing)]):
             return {"user_id": "anonymous"}
 
-    elif variant in ("netrun", "netrun-middleware-only", "netrun-redis"):
+    elif variant in ("netrun", "netrun-middleware-only", "netrun-redis", "netrun-redis-mirror"):
         from fastapi import Request
 
         from netrun_auth import AuthConfig, JWTManager
@@ -53,10 +55,11 @@ def create_app() -> FastAPI:
             jwt_audience=os.environ["BENCH_AUDIENCE"],
             jwt_private_key_path=os.environ["BENCH_PRIVATE_KEY"],
             jwt_public_key_path=os.environ["BENCH_PUBLIC_KEY"],
+            redis_local_mirror=variant == "netrun-redis-mirror",
             _env_file=None,
         )
         redis_client = None
-        if variant == "netrun-redis":
+        if variant in ("netrun-redis", "netrun-redis-mirror"):
             import redis.asyncio
 
             redis_client = redis.asyncio.from_url(os.environ["BENCH_REDIS_URL"])
@@ -64,7 +67,7 @@ def create_app() -> FastAPI:
             AuthenticationMiddleware, jwt_manager=JWTManager(config), redis_client=redis_client
         )
 
-        if variant in ("netrun", "netrun-redis"):
+        if variant in ("netrun", "netrun-redis", "netrun-redis-mirror"):
 
             @app.get("/r")
             async def route(user: Annotated[User, Depends(get_current_user)]):

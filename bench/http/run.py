@@ -43,6 +43,7 @@ VARIANTS = [
     ("netrun", "netrun-auth (middleware + get_current_user)"),
     ("netrun-middleware-only", "netrun-auth middleware, request.state.user"),
     ("netrun-redis", "netrun-auth, revocation checked in Redis"),
+    ("netrun-redis-mirror", "netrun-auth, Redis with the local revocation mirror"),
     ("pyjwt", "hand-written PyJWT dependency (typical)"),
     ("pyjwt-parsed-key", "hand-written PyJWT, key parsed once"),
 ]
@@ -245,6 +246,7 @@ def main() -> int:
     for name, (a, b) in {
         "netrun_vs_unprotected": ("netrun", "open"),
         "netrun_redis_vs_unprotected": ("netrun-redis", "open"),
+        "netrun_redis_mirror_vs_unprotected": ("netrun-redis-mirror", "open"),
         "netrun_vs_noop_dependency": ("netrun", "noop-dependency"),
         "netrun_vs_pyjwt": ("netrun", "pyjwt"),
         "netrun_vs_pyjwt_parsed_key": ("netrun", "pyjwt-parsed-key"),
@@ -257,6 +259,7 @@ def main() -> int:
     for name, goal in [
         ("netrun_vs_unprotected", "goal >= 90%"),
         ("netrun_redis_vs_unprotected", "goal >= 80%"),
+        ("netrun_redis_mirror_vs_unprotected", "goal >= 80%"),
         ("netrun_vs_noop_dependency", ""),
         ("netrun_vs_pyjwt", "goal >= 1.6x"),
         ("netrun_vs_pyjwt_parsed_key", ""),

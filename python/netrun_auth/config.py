@@ -64,6 +64,9 @@ class AuthConfig(BaseSettings):
     redis_url: str = "redis://localhost:6379/0"
     redis_key_prefix: str = "netrun:"
     redis_timeout_seconds: float = Field(0.5, gt=0, le=30)
+    # Opt in: decide revocation checks from a per-process mirror kept current by
+    # Redis pub/sub (no round trip per validation); see docs/redis.md.
+    redis_local_mirror: bool = False
 
     # HTTP integration.
     public_paths: _CommaList = Field(

@@ -47,6 +47,12 @@ class JWTManager:
             )
         self.store: RevocationStore = store
 
+    async def aclose(self) -> None:
+        """Release what the store runs in the background (the Redis mirror's task)."""
+        close = getattr(self.store, "aclose", None)
+        if close is not None:
+            await close()
+
     def with_store(self, store: RevocationStore) -> JWTManager:
         """A manager sharing this one's keys and cache, with another store."""
         return JWTManager(self.config, store=store, engine=self.engine)
@@ -225,5 +231,8 @@ def _redis_store(redis_client: Any, config: AuthConfig) -> RevocationStore:
     from .redis_store import RedisStore
 
     return RedisStore(
-        redis_client, prefix=config.redis_key_prefix, timeout=config.redis_timeout_seconds
+        redis_client,
+        prefix=config.redis_key_prefix,
+        timeout=config.redis_timeout_seconds,
+        local_mirror=config.redis_local_mirror,
     )

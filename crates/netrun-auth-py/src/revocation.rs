@@ -77,8 +77,9 @@ pub fn retain_until(expires_at: i64) -> i64 {
 
 /// The Lua scripts of the Redis store, by name.
 #[pyfunction]
-pub fn redis_scripts() -> [(&'static str, &'static str); 3] {
+pub fn redis_scripts() -> [(&'static str, &'static str); 4] {
     [
+        ("set_flag", scripts::SET_FLAG),
         ("spend_refresh", scripts::SPEND_REFRESH),
         ("revoke_user", scripts::REVOKE_USER),
         ("register_session", scripts::REGISTER_SESSION),

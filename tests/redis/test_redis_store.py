@@ -24,6 +24,10 @@ from netrun_auth.stores import RevocationStore
 
 Deployment = RedisServer | RedisClusterNodes
 
+# Scheduling slack on a loaded 2-core machine; still well under the 1.5 s CLIENT PAUSE, so
+# a store that waited for Redis instead of failing closed at its timeout is caught.
+TIMEOUT_SLACK = 0.8
+
 
 def nodes(deployment: Deployment) -> list[RedisServer]:
     return deployment.nodes if isinstance(deployment, RedisClusterNodes) else [deployment]
@@ -300,7 +304,7 @@ async def test_slow_redis_fails_closed_within_the_timeout(
     with pytest.raises(StoreUnavailableError) as unavailable:
         await app.validate_token(pair.access_token)
     elapsed = time.monotonic() - started
-    assert elapsed < config.redis_timeout_seconds + 0.4
+    assert elapsed < config.redis_timeout_seconds + TIMEOUT_SLACK
     assert unavailable.value.status_code == 503
     assert unavailable.value.code == "store_unavailable"
     assert pair.access_token not in str(unavailable.value.to_dict())
@@ -336,7 +340,7 @@ async def test_redis_down_fails_closed_then_recovers(
             started = time.monotonic()
             with pytest.raises(StoreUnavailableError) as unavailable:
                 await attempt
-            assert time.monotonic() - started < config.redis_timeout_seconds + 0.4
+            assert time.monotonic() - started < config.redis_timeout_seconds + TIMEOUT_SLACK
             assert unavailable.value.status_code == 503
 
         victim.start()  # same port, empty (no persistence in the tests)

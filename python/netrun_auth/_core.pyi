@@ -54,8 +54,8 @@ class TokenEngine:
     Each key argument is ``(setting name, PEM or JWK bytes)``; the name is used in errors.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         issuer: str,
         audience: str,
@@ -71,7 +71,7 @@ class TokenEngine:
         leeway_seconds: int = 30,
         max_token_bytes: int = 8192,
         cache_size: int = 10_000,
-    ) -> None: ...
+    ) -> TokenEngine: ...
     @property
     def algorithm(self) -> str: ...
     @property
@@ -89,8 +89,9 @@ class TokenEngine:
         extra_json: str | None = None,
         session_id: str | None = None,
     ) -> IssuedPair: ...
-    def verify(self, token: str, expected_type: str | None = "access") -> Claims:
-        """Verify signature and claims; ``expected_type=None`` accepts either type."""
+    def verify(self, token: str, expected_type: str | None = ...) -> Claims:
+        """Verify signature and claims of a token of ``expected_type`` (default ``"access"``);
+        ``expected_type=None`` accepts either type."""
     def jwks(self) -> dict[str, Any]: ...
     def cache_len(self) -> int: ...
 
@@ -124,7 +125,7 @@ class MemoryStore:
 class Keyspace:
     """Store key names: one prefix, a hash tag per user (one Cluster slot), never a raw token."""
 
-    def __init__(self, prefix: str = "netrun:") -> None: ...
+    def __new__(cls, prefix: str = "netrun:") -> Keyspace: ...
     def check_keys(self, claims: Claims) -> list[str]:
         """[token key, session key, user key]: what one validation reads."""
     def token(self, user_id: str, jti: str) -> str: ...
@@ -176,7 +177,7 @@ class RoleRegistry:
     def get_role(self, name: str) -> _RoleTuple | None: ...
     def role_names(self) -> list[str]: ...
     def __len__(self) -> int: ...
-    def __contains__(self, name: str) -> bool: ...
+    def __contains__(self, name: str, /) -> bool: ...
     def permissions(self, roles: list[str]) -> list[str]:
         """The resolved permissions of a role set, sorted."""
     def has_permission(self, roles: list[str], permission: str) -> bool: ...
@@ -231,9 +232,9 @@ class RoleRegistry:
 class PasswordHasher:
     """argon2id hashing; verifies argon2 and bcrypt ($2a/$2b/$2y). Releases the GIL."""
 
-    def __init__(
-        self, *, memory_kib: int = 19456, iterations: int = 2, parallelism: int = 1
-    ) -> None: ...
+    def __new__(
+        cls, *, memory_kib: int = 19456, iterations: int = 2, parallelism: int = 1
+    ) -> PasswordHasher: ...
     @property
     def memory_kib(self) -> int: ...
     @property
@@ -250,8 +251,8 @@ class PasswordHasher:
 class PasswordPolicy:
     """Length (code points) and optional character classes."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         min_length: int = 8,
         max_length: int = 128,
@@ -259,7 +260,7 @@ class PasswordPolicy:
         require_lowercase: bool = False,
         require_digit: bool = False,
         require_special: bool = False,
-    ) -> None: ...
+    ) -> PasswordPolicy: ...
     @property
     def min_length(self) -> int: ...
     @property

@@ -16,7 +16,7 @@ import redis.asyncio.cluster
 
 from .ports import free_port
 
-__all__ = ["Clients", "RedisClusterNodes", "RedisServer", "make_client"]
+__all__ = ["Client", "Clients", "RedisClusterNodes", "RedisServer", "make_client"]
 
 
 def _binary(name: str) -> str:
@@ -183,7 +183,11 @@ class RedisClusterNodes:
             node.stop()
 
 
-def make_client(deployment: RedisServer | RedisClusterNodes) -> redis.asyncio.Redis:
+Client = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
+"""What an application's ``redis.from_url`` / ``RedisCluster.from_url`` gives."""
+
+
+def make_client(deployment: RedisServer | RedisClusterNodes) -> Client:
     """A new client of the application's kind: what ``redis.from_url(url)`` gives."""
     if isinstance(deployment, RedisClusterNodes):
         return redis.asyncio.cluster.RedisCluster.from_url(deployment.url)
@@ -195,9 +199,9 @@ class Clients:
 
     def __init__(self, deployment: RedisServer | RedisClusterNodes) -> None:
         self.deployment = deployment
-        self.opened: list[redis.asyncio.Redis] = []
+        self.opened: list[Client] = []
 
-    def new(self) -> redis.asyncio.Redis:
+    def new(self) -> Client:
         client = make_client(self.deployment)
         self.opened.append(client)
         return client

@@ -123,7 +123,7 @@ def raw_get(
     try:
         conn.putrequest("GET", path)
         for name, value in headers:
-            conn.putheader(name, value)  # type: ignore[arg-type]  # bytes are accepted
+            conn.putheader(name, value)
         conn.endheaders()
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()

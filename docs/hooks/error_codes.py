@@ -55,6 +55,8 @@ class Row:
     when: list[str] = field(default_factory=list)
     where: set[str] = field(default_factory=set)
 
+    fallback: str = ""
+
     def add(self, status: int, cls: str, when: str, where: str) -> None:
         self.status.add(status)
         self.classes.add(cls)
@@ -62,6 +64,10 @@ class Row:
         if when and when not in self.when:
             self.when.append(when)
         self.where.add(where)
+
+    def describe(self) -> str:
+        """What the raise sites say; the class docstring only when they say nothing."""
+        return "; ".join(w.rstrip(".") for w in self.when) or self.fallback.rstrip(".")
 
 
 # ----------------------------------------------------------------------------- Python
@@ -102,14 +108,15 @@ def _python_rows(rows: dict[str, Row]) -> None:
     for cls in classes.values():
         status = int(cls.status_code)
         row = rows.setdefault(cls.default_code, Row(cls.default_code))
-        row.add(status, cls.__name__, _first_sentence(cls.__doc__), f"`{cls.__module__}`")
+        row.add(status, cls.__name__, "", f"`{cls.__module__}`")
+        row.fallback = row.fallback or _first_sentence(cls.__doc__)
     by_name = {getattr(m, "__name__", ""): m for m in modules}
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         relative = path.relative_to(PACKAGE_DIR.parent).with_suffix("")
         module_name = ".".join(relative.parts).removesuffix(".__init__")
         module = by_name.get(module_name)
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        for function, call in _calls(tree):
+        for functions, call in _calls(tree):
             name = _callee(call)
             if name not in classes:
                 continue
@@ -125,23 +132,25 @@ def _python_rows(rows: dict[str, Row]) -> None:
             when = ""
             if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
                 when = call.args[0].value
-            elif function is not None:
-                when = _first_sentence(ast.get_docstring(function))
+            else:
+                when = next((d for f in functions if (d := _first_sentence(ast.get_docstring(f)))), "")
             row = rows.setdefault(code, Row(code))
             row.add(int(status), name, when, f"`{module_name}`")
 
 
-def _calls(tree: ast.AST) -> Iterator[tuple[ast.AST | None, ast.Call]]:
-    """Every call in ``tree`` with its innermost enclosing function (or None)."""
+def _calls(tree: ast.AST) -> Iterator[tuple[list[ast.AST], ast.Call]]:
+    """Every call in ``tree`` with its enclosing functions, innermost first."""
 
-    def walk(node: ast.AST, function: ast.AST | None) -> Iterator[tuple[ast.AST | None, ast.Call]]:
+    def walk(node: ast.AST, functions: list[ast.AST]) -> Iterator[tuple[list[ast.AST], ast.Call]]:
         for child in ast.iter_child_nodes(node):
-            inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            inner = functions
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = [child, *functions]
             if isinstance(child, ast.Call):
-                yield function, child
+                yield functions, child
             yield from walk(child, inner)
 
-    yield from walk(tree, None)
+    yield from walk(tree, [])
 
 
 def _callee(call: ast.Call) -> str | None:
@@ -255,7 +264,7 @@ def _rust_rows(rows: dict[str, Row]) -> None:
         if cls is None:
             raise ErrorTableError(f"Error::{variant} (kind {kind}) maps to no exception class")
         row = rows.setdefault(codes[variant], Row(codes[variant]))
-        row.add(int(cls.status_code), cls_name, when, "engine")
+        row.add(int(cls.status_code), cls_name, when, "engine (Rust)")
 
 
 # ----------------------------------------------------------------------------- output
@@ -276,13 +285,13 @@ def _cell(text: str) -> str:
 def render(rows: list[Row]) -> str:
     """The Markdown table of ``rows``."""
     lines = [
-        "| code | status | exception | when it happens | raised in |",
+        "| code | status | exception | when it happens | code set in |",
         "| --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         status = ", ".join(str(s) for s in sorted(row.status))
         classes = ", ".join(f"`{c}`" for c in sorted(row.classes))
-        when = "; ".join(w.rstrip(".") for w in row.when)
+        when = row.describe()
         where = ", ".join(sorted(row.where))
         lines.append(f"| `{row.code}` | {status} | {classes} | {_cell(when)} | {where} |")
     return "\n".join(lines) + "\n"

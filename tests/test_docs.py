@@ -80,7 +80,7 @@ def assert_prints(output: str, path: Path) -> None:
     expected = expected_outputs(path)
     assert expected, f"{path.name} promises no output"
     assert len(lines) == len(expected), output
-    for line, pattern in zip(lines, expected):
+    for line, pattern in zip(lines, expected, strict=True):
         regex = ".*".join(re.escape(part) for part in pattern.split("..."))
         assert re.fullmatch(regex, line), f"{path.name}: printed {line!r}, promised {pattern!r}"
 
@@ -263,18 +263,29 @@ def codes_in_the_sources() -> set[str]:
     names: set[str] = set()
     for path in (ROOT / "python" / "netrun_auth").rglob("*.py"):
         text = path.read_text()
-        found.update(re.findall(r'\b(?:default_)?code(?:: [\w\[\]]+)?\s*=\s*"([a-z][a-z0-9_]*)"', text))
+        found.update(
+            re.findall(r'\b(?:default_)?code(?:: [\w\[\]]+)?\s*=\s*"([a-z][a-z0-9_]*)"', text)
+        )
         names.update(re.findall(r"\bcode\s*=\s*([A-Z][A-Z0-9_]+)\b", text))
-        constants.update(re.findall(r'^([A-Z][A-Z0-9_]+)[ \t]*=[ \t]*"([a-z][a-z0-9_]*)"', text, re.M))
+        constants.update(
+            re.findall(r'^([A-Z][A-Z0-9_]+)[ \t]*=[ \t]*"([a-z][a-z0-9_]*)"', text, re.M)
+        )
     found.update(constants[name] for name in names)
     for path in (ROOT / "crates" / "netrun-auth" / "src").rglob("*.rs"):
-        found.update(re.findall(r'(?<![:\w])Error::\w+[^\n=]*=>\s*"([a-z][a-z0-9_]*)"', path.read_text()))
+        found.update(
+            re.findall(r'(?<![:\w])Error::\w+[^\n=]*=>\s*"([a-z][a-z0-9_]*)"', path.read_text())
+        )
     return found
 
 
 def test_every_code_in_the_sources_is_in_the_table(table: dict[str, object]) -> None:
     in_sources = codes_in_the_sources()
-    assert {"token_malformed", "token_reuse", "not_authenticated", "store_unavailable"} <= in_sources
+    assert {
+        "token_malformed",
+        "token_reuse",
+        "not_authenticated",
+        "store_unavailable",
+    } <= in_sources
     assert in_sources - set(table) == set()
 
 
@@ -283,7 +294,7 @@ def test_the_errors_page_gets_the_table_in_place_of_its_marker() -> None:
     source = (DOCS / hook.PAGE).read_text()
 
     class Page:
-        class file:  # noqa: N801 (the shape of mkdocs' Page.file)
+        class file:  # the shape of mkdocs' Page.file
             src_uri = hook.PAGE
 
     rendered = hook.on_page_markdown(source, Page, None, None)

@@ -104,7 +104,9 @@ def _first_sentence(text: str | None) -> str:
 
 def _python_rows(rows: dict[str, Row]) -> None:
     root, modules = _import_package()
-    classes = {cls.__name__: cls for cls in _subclasses(root) if cls.__module__.startswith("netrun_auth")}
+    classes = {
+        cls.__name__: cls for cls in _subclasses(root) if cls.__module__.startswith("netrun_auth")
+    }
     for cls in classes.values():
         status = int(cls.status_code)
         row = rows.setdefault(cls.default_code, Row(cls.default_code))
@@ -130,10 +132,16 @@ def _python_rows(rows: dict[str, Row]) -> None:
             if status_arg is not None:
                 status = _resolve(status_arg, module, path, call)
             when = ""
-            if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+            if (
+                call.args
+                and isinstance(call.args[0], ast.Constant)
+                and isinstance(call.args[0].value, str)
+            ):
                 when = call.args[0].value
             else:
-                when = next((d for f in functions if (d := _first_sentence(ast.get_docstring(f)))), "")
+                when = next(
+                    (d for f in functions if (d := _first_sentence(ast.get_docstring(f)))), ""
+                )
             row = rows.setdefault(code, Row(code))
             row.add(int(status), name, when, f"`{module_name}`")
 
@@ -195,9 +203,13 @@ def _block(text: str, start: int) -> str:
 
 
 def _find(files: list[tuple[Path, str]], pattern: str, what: str) -> tuple[Path, str]:
-    found = [(path, _block(text, m.end())) for path, text in files for m in re.finditer(pattern, text)]
+    found = [
+        (path, _block(text, m.end())) for path, text in files for m in re.finditer(pattern, text)
+    ]
     if len(found) != 1:
-        raise ErrorTableError(f"expected exactly one {what} in the Rust sources, found {len(found)}")
+        raise ErrorTableError(
+            f"expected exactly one {what} in the Rust sources, found {len(found)}"
+        )
     return found[0]
 
 
@@ -297,7 +309,7 @@ def render(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001 (MkDocs hook)
+def on_page_markdown(markdown: str, page, config, files) -> str:
     """MkDocs hook: put the generated table in place of the marker on the errors page."""
     if page.file.src_uri != PAGE:
         return markdown

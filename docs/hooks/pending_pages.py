@@ -47,7 +47,7 @@ def _content(entry: dict) -> str:
     )
 
 
-def on_files(files, config):  # noqa: ANN001, ANN201 (MkDocs hook signature)
+def on_files(files, config):
     """Add a generated page for every pending entry whose file is missing."""
     for entry in config["extra"].get("pending_pages", []):
         path = entry["path"]

@@ -22,4 +22,5 @@ print(rbac.has_permission(alice, "reports:delete"))  # False
 # bob's role grants reports:* and inherits what analyst grants.
 print(rbac.has_permission(bob, "reports:delete"))  # True
 print(rbac.has_permission(bob, "dashboards:read"))  # True
-print(sorted(rbac.get_permissions(["report_admin"])))  # ['dashboards:read', 'reports:*', 'reports:read']
+granted = sorted(rbac.get_permissions(["report_admin"]))
+print(granted)  # ['dashboards:read', 'reports:*', 'reports:read']

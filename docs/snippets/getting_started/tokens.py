@@ -18,7 +18,7 @@ async def main() -> None:
     print(pair.token_type, pair.expires_in)  # Bearer 900
 
     claims = await jwt_manager.validate_token(pair.access_token)
-    print(claims.user_id, claims.organization_id, ", ".join(claims.permissions))  # u-1001 acme reports:read
+    print(claims.user_id, claims.organization_id, *claims.permissions)  # u-1001 acme reports:read
 
     # Refreshing spends the refresh token and returns a new pair of the same session.
     newer = await jwt_manager.refresh_token(pair.refresh_token)

@@ -214,21 +214,21 @@ def _find(files: list[tuple[Path, str]], pattern: str, what: str) -> tuple[Path,
 
 
 def _arms(body: str, left: str, right: str) -> tuple[dict[str, str], str | None]:
-    """``{variant: value}`` of a ``match`` whose arms read ``<left>::V ... => <right>``."""
+    """``{variant: value}`` of a ``match`` whose arms read ``<left>::V ... => <right>``.
+
+    An arm may list several variants (``A { .. } | B(_) =>``), span lines, and have a
+    block body (``=> { value }``); ``_ => value`` is returned as the default.
+    """
+    variant = rf"{left}::\w+\s*(?:\{{[^{{}}]*\}}|\([^()]*\))?"
+    arm = re.compile(rf"((?:\|?\s*{variant}\s*)+|\b_\s*)=>\s*\{{?\s*{right}")
     mapping: dict[str, str] = {}
     default = None
-    for arm in re.split(r",\s*\n|\n(?=\s*\w+::)", body):
-        if "=>" not in arm:
-            continue
-        lhs, rhs = arm.split("=>", 1)
-        value = re.search(right, rhs)
-        if value is None:
-            continue
-        variants = re.findall(rf"\b{left}::(\w+)", lhs)
+    for match in arm.finditer(body):
+        lhs, value = match.group(1), match.group(2)
         if lhs.strip() == "_":
-            default = value.group(1)
-        for variant in variants:
-            mapping[variant] = value.group(1)
+            default = value
+        for name in re.findall(rf"\b{left}::(\w+)", lhs):
+            mapping[name] = value
     return mapping, default
 
 

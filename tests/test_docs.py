@@ -342,3 +342,18 @@ def test_the_table_says_what_the_library_really_raises(table, make_config) -> No
     with pytest.raises(NetrunAuthError) as bad:
         AuthConfig(_env_file=None, leeway_seconds=3600)
     assert bad.value.code in table and bad.value.status_code in table[bad.value.code].status
+
+
+def test_the_docstring_shim_turns_rest_markup_into_markdown() -> None:
+    spec = importlib.util.spec_from_file_location("griffe_rst", DOCS / "hooks" / "griffe_rst.py")
+    assert spec is not None and spec.loader is not None
+    shim = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shim)
+    text = (
+        "Raises :class:`~netrun_auth.exceptions.TokenInvalidError` (see :meth:`verify`).\n"
+        "Use ``code``. Example::\n\n    await manager.logout(token)\n\nThen more."
+    )
+    assert shim.convert(text) == (
+        "Raises `TokenInvalidError` (see `verify`).\n"
+        "Use `code`. Example:\n\n```python\nawait manager.logout(token)\n```\n\nThen more."
+    )

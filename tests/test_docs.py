@@ -357,3 +357,15 @@ def test_the_docstring_shim_turns_rest_markup_into_markdown() -> None:
         "Raises `TokenInvalidError` (see `verify`).\n"
         "Use `code`. Example:\n\n```python\nawait manager.logout(token)\n```\n\nThen more."
     )
+
+
+def test_a_pending_page_is_a_note_until_its_module_exists() -> None:
+    spec = importlib.util.spec_from_file_location("pending", DOCS / "hooks" / "pending_pages.py")
+    assert spec is not None and spec.loader is not None
+    pending = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pending)
+    present = {"path": "api/types.md", "module": "netrun_auth.types", "by": "issue 0"}
+    absent = {"path": "api/x.md", "module": "netrun_auth.not_there", "by": "issue 99"}
+    assert pending._content(present) == "# `netrun_auth.types`\n\n::: netrun_auth.types\n"
+    assert "lands with issue 99" in pending._content(absent)
+    assert ":::" not in pending._content(absent)

@@ -21,6 +21,7 @@ from netrun_auth.dependencies import (
     require_organization,
     require_permissions,
     require_roles,
+    require_scopes,
 )
 from netrun_auth.exceptions import AuthenticationError, TokenRevokedError
 from netrun_auth.middleware import AuthenticationMiddleware
@@ -381,8 +382,6 @@ def second_issuer_config() -> AuthConfig:
 
 
 def _provider_routes(app: FastAPI) -> None:
-    from netrun_auth.dependencies import require_scopes
-
     @app.get("/who")
     async def who(user: CurrentUser):
         return {"user_id": user.user_id, "issuer": user.issuer, "scopes": list(user.scopes)}

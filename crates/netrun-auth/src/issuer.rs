@@ -63,7 +63,10 @@ mod tests {
     #[test]
     fn reads_a_string_iss() {
         let t = token(r#"{"sub":"u","iss":"https://idp.example/","aud":"a"}"#);
-        assert_eq!(peek_issuer(&t, 8192).as_deref(), Some("https://idp.example/"));
+        assert_eq!(
+            peek_issuer(&t, 8192).as_deref(),
+            Some("https://idp.example/")
+        );
     }
 
     #[test]

@@ -50,18 +50,18 @@ def test_another_client_is_a_configuration_error(config, client, redis_single):
 
 
 def test_a_store_of_its_own_is_not_replaced(config, client):
-    store = MemoryStore()
-    manager = JWTManager(config, store=RedisStore(client))
-    with pytest.raises(ConfigurationError):
+    given = RedisStore(client)
+    manager = JWTManager(config, store=given)
+    with pytest.raises(ConfigurationError, match="another Redis client"):
         manager.use_redis(redis.from_url("redis://127.0.0.1:1/0"))
-    other = JWTManager(config, store=_CustomStore(store))
+    custom = JWTManager(config, store=_CustomStore())
     with pytest.raises(ConfigurationError, match="its own store"):
-        other.use_redis(client)
+        custom.use_redis(client)
+    assert manager.store is given
 
 
 class _CustomStore:
-    def __init__(self, inner: MemoryStore) -> None:
-        self.inner = inner
+    """A store of the application's own (not a MemoryStore, not a RedisStore)."""
 
 
 def test_middleware_and_configure_share_the_managers_one_store(config, client):

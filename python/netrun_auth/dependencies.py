@@ -14,6 +14,10 @@ They read what :class:`~netrun_auth.middleware.AuthenticationMiddleware` found. 
 the middleware, register the manager once with :func:`configure` and they validate
 the bearer token themselves (once per request, however many dependencies ask).
 
+``require_roles``, ``require_permissions`` and ``require_scopes`` refuse, with a
+:class:`~netrun_auth.exceptions.ConfigurationError` when the route is declared, to be
+called with nothing to require (that check would admit every user).
+
 All of them declare the ``BearerAuth`` HTTP bearer security scheme, so the route shows
 in ``/openapi.json`` as protected and Swagger UI's *Authorize* button works.
 

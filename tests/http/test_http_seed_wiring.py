@@ -14,7 +14,6 @@ import pytest
 
 from .support import HERE, Server, base_env, start_server, uvicorn_args
 
-
 PREFIX = f"seed-wiring-{uuid.uuid4().hex[:8]}:"
 """The server's Redis key prefix (this module's alone)."""
 

@@ -188,6 +188,7 @@ class TokenCredentials(AuthCredentials):
 
     @property
     def scopes(self) -> list[str]:  # type: ignore[override]
+        """``"authenticated"`` and the user's permissions (empty when anonymous)."""
         user = self._context.user
         return ["authenticated", *user.permissions] if user is not None else []
 

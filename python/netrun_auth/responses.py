@@ -46,7 +46,9 @@ OnError = Callable[[HTTPConnection, AuthenticationError], "Response | Awaitable[
 """An HTTP error renderer: ``(request, exc) -> Response``, sync or async."""
 
 WS_POLICY_VIOLATION = 1008
+"""WebSocket close code of a refused connection (RFC 6455 section 7.4.1)."""
 WS_TRY_AGAIN_LATER = 1013
+"""WebSocket close code when the client should retry later (store down, rate limited)."""
 
 
 def _quoted(text: str) -> str:

@@ -171,14 +171,13 @@ pub struct ClaimRules {
     pub issuer: String,
     /// Required member of `aud`. No default: must be configured.
     pub audience: String,
-    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Default 30, at most 300.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Default
+    /// [`crate::defaults::LEEWAY_SECONDS`], at most [`crate::defaults::MAX_LEEWAY_SECONDS`]
+    /// (checked by [`crate::TokenEngine::new`]).
     pub leeway_seconds: i64,
 }
 
 impl ClaimRules {
-    /// Largest leeway accepted.
-    pub const MAX_LEEWAY_SECONDS: i64 = 300;
-
     /// Check time, issuer and audience at `now` (seconds since the epoch).
     pub fn check(&self, claims: &Claims, now: i64) -> Result<()> {
         self.check_time(claims, now)?;

@@ -32,6 +32,19 @@ impl TokenType {
             _ => None,
         }
     }
+
+    /// A token type named by a caller (`"access"` or `"refresh"`), as an argument
+    /// called `argument`; [`Error::InvalidInput`] otherwise.
+    pub fn from_argument(value: &str, argument: &'static str) -> Result<Self> {
+        Self::parse(value).ok_or_else(|| Error::input(argument, "must be 'access' or 'refresh'"))
+    }
+}
+
+/// Custom claims given as JSON text: an object with unique keys, or
+/// [`Error::InvalidInput`] naming the argument `extra`.
+pub fn extra_from_json(text: &[u8]) -> Result<Map<String, Value>> {
+    crate::json::parse_object(text)
+        .ok_or_else(|| Error::input("extra", "must be a JSON object with unique keys"))
 }
 
 /// `aud`: one audience or several.

@@ -2,13 +2,16 @@
 
 use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 
 use super::primitives::{hmac_algorithm, rsa_encoding, rsa_parts};
 use super::{check_rsa_bits, check_secret_len, parse_material, Material, VerifyingKey};
 use crate::algorithm::{Algorithm, KeyFamily};
 use crate::error::{Error, Result};
 use crate::jwk::PublicParts;
+
+/// Length of an uncompressed P-384 point: 0x04, then two 48-byte coordinates.
+const P384_POINT_LEN: usize = 1 + 2 * 48;
 
 /// A key that can sign tokens.
 pub struct SigningKey {
@@ -135,12 +138,8 @@ impl Signer {
     pub(super) fn family(&self) -> KeyFamily {
         match self {
             Signer::Rsa(_) => KeyFamily::Rsa,
-            Signer::Ecdsa(pair)
-                if std::ptr::eq(
-                    pair.algorithm(),
-                    &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
-                ) =>
-            {
+            // The curve, by the size of its uncompressed public point (65 or 97 bytes).
+            Signer::Ecdsa(pair) if pair.public_key().as_ref().len() == P384_POINT_LEN => {
                 KeyFamily::EcP384
             }
             Signer::Ecdsa(_) => KeyFamily::EcP256,

@@ -13,12 +13,28 @@ use crate::text::{string, strings, Text};
 
 /// A role from Python: any object with `name`, `permissions`, `description` and
 /// `inherits` attributes (a `netrun_auth.types.Role`).
-#[derive(FromPyObject)]
+///
+/// Extracted by hand rather than derived: a derived extraction turns a field's
+/// `InvalidInputError` into a `TypeError`.
 pub struct RoleIn {
     name: Text,
     permissions: Vec<Text>,
     description: Option<Text>,
     inherits: Vec<Text>,
+}
+
+impl FromPyObject<'_, '_> for RoleIn {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        let py = obj.py();
+        Ok(RoleIn {
+            name: obj.getattr(intern!(py, "name"))?.extract()?,
+            permissions: obj.getattr(intern!(py, "permissions"))?.extract()?,
+            description: obj.getattr(intern!(py, "description"))?.extract()?,
+            inherits: obj.getattr(intern!(py, "inherits"))?.extract()?,
+        })
+    }
 }
 
 impl From<RoleIn> for Role {

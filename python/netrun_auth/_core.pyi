@@ -73,8 +73,8 @@ class TokenEngine:
     tokens: a token with lone surrogates is a ``TokenInvalidError`` (``token_malformed``).
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         issuer: str,
         audience: str,
@@ -90,7 +90,7 @@ class TokenEngine:
         leeway_seconds: int = ...,
         max_token_bytes: int = ...,
         cache_size: int = ...,
-    ) -> None:
+    ) -> TokenEngine:
         """``algorithm`` None: RS256. The other defaults are the ``DEFAULT_*`` constants."""
     @property
     def algorithm(self) -> str: ...
@@ -110,7 +110,8 @@ class TokenEngine:
         session_id: str | None = None,
     ) -> IssuedPair: ...
     def verify(self, token: str, expected_type: str | None = ...) -> Claims:
-        """Verify signature and claims; ``expected_type=None`` accepts either type."""
+        """Verify signature and claims of a token of ``expected_type`` (default ``"access"``);
+        ``expected_type=None`` accepts either type."""
     def jwks(self) -> dict[str, Any]: ...
     def cache_len(self) -> int: ...
 
@@ -144,7 +145,7 @@ class MemoryStore:
 class Keyspace:
     """Store key names: one prefix, a hash tag per user (one Cluster slot), never a raw token."""
 
-    def __init__(self, prefix: str = "netrun:") -> None: ...
+    def __new__(cls, prefix: str = "netrun:") -> Keyspace: ...
     def check_keys(self, claims: Claims) -> list[str]:
         """[token key, session key, user key]: what one validation reads."""
     def token(self, user_id: str, jti: str) -> str: ...
@@ -228,7 +229,7 @@ class RoleRegistry:
         """Every role, sorted by name."""
     def role_names(self) -> list[str]: ...
     def __len__(self) -> int: ...
-    def __contains__(self, name: str) -> bool: ...
+    def __contains__(self, name: str, /) -> bool: ...
     def check(
         self, subject: _Subject, permission: str, resource_organization_id: str | None = None
     ) -> bool:
@@ -260,9 +261,9 @@ class RoleRegistry:
 class PasswordHasher:
     """argon2id hashing; verifies argon2 and bcrypt ($2a/$2b/$2y). Releases the GIL."""
 
-    def __init__(
-        self, *, memory_kib: int = ..., iterations: int = ..., parallelism: int = ...
-    ) -> None:
+    def __new__(
+        cls, *, memory_kib: int = ..., iterations: int = ..., parallelism: int = ...
+    ) -> PasswordHasher:
         """Defaults: the ``DEFAULT_ARGON2_*`` constants (OWASP)."""
     @property
     def memory_kib(self) -> int: ...
@@ -282,8 +283,8 @@ class PasswordHasher:
 class PasswordPolicy:
     """Length (code points) and optional character classes."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         min_length: int = ...,
         max_length: int = ...,
@@ -291,7 +292,7 @@ class PasswordPolicy:
         require_lowercase: bool = False,
         require_digit: bool = False,
         require_special: bool = False,
-    ) -> None: ...
+    ) -> PasswordPolicy: ...
     @property
     def min_length(self) -> int: ...
     @property

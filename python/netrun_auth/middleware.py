@@ -344,7 +344,7 @@ def _app_handler(scope: Scope, exc: AuthenticationError) -> OnError | None:
     if not handlers:
         return None
     for cls in type(exc).__mro__:
-        handler = handlers.get(cls)
+        handler: OnError | None = handlers.get(cls)
         if handler is not None:
             return handler
         if cls is AuthenticationError:

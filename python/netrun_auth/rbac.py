@@ -334,7 +334,7 @@ def _read_file(path: Path) -> Any:
                 import tomllib
             except ModuleNotFoundError:  # Python 3.10
                 try:
-                    import tomli as tomllib  # type: ignore[no-redef]
+                    import tomli as tomllib  # type: ignore[no-redef, import-not-found]
                 except ModuleNotFoundError as e:
                     raise ConfigurationError(
                         "roles file: reading TOML on Python 3.10 needs 'tomli' installed"

@@ -28,7 +28,7 @@ other systems).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -200,8 +200,8 @@ class RBACManager:
         organization_id: str | None = None,
     ) -> bool:
         """Whether all (or, with ``require_all=False``, any) of ``permissions`` are granted."""
-        if not isinstance(user_or_roles, str) and getattr(user_or_roles, "roles", None) is None:
-            user_or_roles = list(user_or_roles)  # an iterator of role names, read once
+        if isinstance(user_or_roles, Iterator):
+            user_or_roles = list(user_or_roles)  # role names, read once for every check
         results = (self._registry.check(user_or_roles, p, organization_id) for p in permissions)
         return all(results) if require_all else any(results)
 

@@ -11,8 +11,14 @@ pub fn add_to(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DEFAULT_LEEWAY_SECONDS", d::LEEWAY_SECONDS)?;
     module.add("MAX_LEEWAY_SECONDS", d::MAX_LEEWAY_SECONDS)?;
     module.add("DEFAULT_MAX_TOKEN_BYTES", d::MAX_TOKEN_BYTES)?;
-    module.add("MAX_TOKEN_BYTES_LOWER_BOUND", d::MAX_TOKEN_BYTES_LOWER_BOUND)?;
-    module.add("MAX_TOKEN_BYTES_UPPER_BOUND", d::MAX_TOKEN_BYTES_UPPER_BOUND)?;
+    module.add(
+        "MAX_TOKEN_BYTES_LOWER_BOUND",
+        d::MAX_TOKEN_BYTES_LOWER_BOUND,
+    )?;
+    module.add(
+        "MAX_TOKEN_BYTES_UPPER_BOUND",
+        d::MAX_TOKEN_BYTES_UPPER_BOUND,
+    )?;
     module.add("DEFAULT_TOKEN_CACHE_SIZE", d::TOKEN_CACHE_SIZE)?;
     module.add("DEFAULT_ARGON2_MEMORY_KIB", d::ARGON2_MEMORY_KIB)?;
     module.add("DEFAULT_ARGON2_ITERATIONS", d::ARGON2_ITERATIONS)?;

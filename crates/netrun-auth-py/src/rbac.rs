@@ -239,9 +239,14 @@ impl RoleRegistry {
     /// The subject's roles in `resource_organization_id` (None: home) and every
     /// role they inherit, sorted. Unregistered direct roles are kept.
     #[pyo3(signature = (subject, resource_organization_id=None))]
-    fn subject_roles(&self, subject: SubjectIn, resource_organization_id: Option<Text>) -> Vec<String> {
+    fn subject_roles(
+        &self,
+        subject: SubjectIn,
+        resource_organization_id: Option<Text>,
+    ) -> Vec<String> {
         let org = string(resource_organization_id);
-        self.read().subject_roles(&subject.subject(), org.as_deref())
+        self.read()
+            .subject_roles(&subject.subject(), org.as_deref())
     }
 
     /// Whether the subject may enter `organization_id`: its home, an organization
@@ -262,7 +267,12 @@ impl RoleRegistry {
 
     /// Assign a registered role to a user, in one organization or (None) at home.
     #[pyo3(signature = (user_id, role, organization_id=None))]
-    fn assign_role(&self, user_id: Text, role: Text, organization_id: Option<Text>) -> PyResult<()> {
+    fn assign_role(
+        &self,
+        user_id: Text,
+        role: Text,
+        organization_id: Option<Text>,
+    ) -> PyResult<()> {
         let org = string(organization_id);
         self.write()
             .assign_role(&user_id.0, &role.0, org.as_deref())

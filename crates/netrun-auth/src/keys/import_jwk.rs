@@ -19,11 +19,12 @@ pub(super) fn is_jwks(bytes: &[u8]) -> bool {
         && json::parse_object(bytes).is_some_and(|o| o.contains_key("keys"))
 }
 
+/// One public key of a JWKS document: its components, `kid` and bound `alg`.
+pub(super) type JwksKey = (PublicParts, Option<String>, Option<Algorithm>);
+
 /// The public key, `kid` and bound `alg` of every signature key of a JWKS document.
 /// Keys published for encryption are skipped; secret keys are refused.
-pub(super) fn jwks_signature_keys(
-    bytes: &[u8],
-) -> Result<Vec<(PublicParts, Option<String>, Option<Algorithm>)>> {
+pub(super) fn jwks_signature_keys(bytes: &[u8]) -> Result<Vec<JwksKey>> {
     let doc = json::parse_object(bytes).ok_or_else(|| Error::key("not a JSON object"))?;
     let keys = doc
         .get("keys")

@@ -139,7 +139,11 @@ impl RoleRegistry {
 
     /// The roles that apply to `subject` in `organization_id` (`None`: home) and
     /// every role they inherit, sorted; unregistered direct roles are kept.
-    pub fn subject_roles(&self, subject: &Subject<'_>, organization_id: Option<&str>) -> Vec<String> {
+    pub fn subject_roles(
+        &self,
+        subject: &Subject<'_>,
+        organization_id: Option<&str>,
+    ) -> Vec<String> {
         let direct = self.effective_roles_ref(subject, organization_id);
         let mut out: Vec<String> = self.resolve(&direct).roles().iter().cloned().collect();
         out.extend(direct.into_iter().map(str::to_owned));

@@ -244,7 +244,7 @@ async def test_event_loop_keeps_running_while_20_hashes_run() -> None:
 
 def _cli(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "netrun_auth.password_cli", *args],
+        [sys.executable, "-m", "netrun_auth.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -286,6 +286,9 @@ def _rbac():
     rbac.add_role(Role(name="viewer", permissions=["projects:read"]))
     rbac.add_role(Role(name="support", permissions=["organizations:cross_tenant"]))
     rbac.add_role(Role(name="org-admin", permissions=["*"]))
+    rbac.add_role(Role(name="org-wild", permissions=["organizations:*"]))
+    # A guest of acme with a role in globex only: a member there, not elsewhere.
+    rbac.assign_role("guest", "viewer", organization_id="globex")
     return rbac
 
 
@@ -299,6 +302,12 @@ def _rbac_routes(app: FastAPI) -> None:
     @app.get("/orgs/{org_id}")
     async def org(org_id: str, user: Annotated[User, Depends(require_organization())]):
         return {"org_id": org_id}
+
+    @app.get("/cross-tenant")
+    async def cross_tenant(
+        user: Annotated[User, Depends(require_permissions("organizations:cross_tenant"))],
+    ):
+        return {"cross_tenant": True}
 
 
 def rbac_middleware_app() -> FastAPI:

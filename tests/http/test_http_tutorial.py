@@ -188,3 +188,29 @@ def test_openapi_declares_the_bearer_scheme(client):
     assert scheme["scheme"] == "bearer"
     assert spec["paths"]["/me"]["get"]["security"] == [{"BearerAuth": []}]
     assert "security" not in spec["paths"]["/health"]["get"]
+
+
+# Issue 10, defect 1: a lone surrogate ("\ud800", legal JSON) in a password or a token
+# is a failed login / a bad token (401), never a 500; known and unknown emails answer alike.
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize("email", [USER["email"], "nobody@example.com"])
+@pytest.mark.parametrize("password", ["\\ud800", "password\\udfff", "\\udbff\\udc00x\\ud800"])
+def test_lone_surrogate_password_is_401_for_known_and_unknown_users(client, email, password):
+    body = f'{{"email": "{email}", "password": "{password}"}}'
+    assert "\\ud" in body  # sent as a JSON escape: the server decodes a lone surrogate
+    response = client.post("/auth/login", content=body.encode(), headers=JSON)
+    assert response.status_code == 401, response.text
+
+
+def test_lone_surrogate_refresh_token_is_401(client):
+    pair = login(client, USER)
+    for token in ("\\ud800", pair["refresh_token"] + "\\ud800", "a.\\udfff.c"):
+        body = f'{{"refresh_token": "{token}"}}'
+        response = client.post("/auth/refresh", content=body.encode(), headers=JSON)
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "token_malformed"
+    # The real refresh token was not spent by the bad attempts.
+    assert client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]}).is_success

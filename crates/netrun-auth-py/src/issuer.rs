@@ -1,7 +1,6 @@
 //! `peek_issuer`: the unverified `iss` of a token, only to choose its verifier.
 
-use netrun_auth::issuer;
-use netrun_auth::EngineConfig;
+use netrun_auth::{defaults, issuer};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -13,6 +12,6 @@ use pyo3::types::PyString;
 pub fn peek_issuer(token: &Bound<'_, PyAny>, max_token_bytes: Option<usize>) -> Option<String> {
     // A lone surrogate cannot be UTF-8: no issuer, never an exception.
     let token = token.cast::<PyString>().ok()?.to_str().ok()?;
-    let cap = max_token_bytes.unwrap_or_else(|| EngineConfig::new("", "").max_token_bytes);
+    let cap = max_token_bytes.unwrap_or(defaults::MAX_TOKEN_BYTES);
     issuer::peek_issuer(token, cap)
 }

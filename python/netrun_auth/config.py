@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from . import _core
 from .exceptions import ConfigurationError
 
 __all__ = ["AuthConfig"]
@@ -59,6 +60,12 @@ class AuthConfig(BaseSettings):
     leeway_seconds: int = Field(30, ge=0, le=60, description="Clock skew tolerated")
     max_token_bytes: int = Field(8192, ge=512, le=65536)
     token_cache_size: int = Field(10_000, ge=0, description="Verified tokens remembered")
+    refresh_grace_seconds: int = Field(
+        _core.REFRESH_GRACE_SECONDS,
+        ge=0,
+        le=_core.MAX_REFRESH_GRACE_SECONDS,
+        description="Retry window of a refresh whose answer was lost (0: off); docs/tokens.md",
+    )
 
     # Redis (the scale-out store).
     redis_url: str = "redis://localhost:6379/0"

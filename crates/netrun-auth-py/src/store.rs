@@ -54,6 +54,10 @@ impl PyMemoryStore {
             .name()
     }
 
+    fn complete_refresh(&self, claims: &PyClaims, refresh: &PyClaims) {
+        self.0.complete_refresh(&claims.0, &refresh.0, now());
+    }
+
     fn __len__(&self) -> usize {
         self.0.len()
     }

@@ -31,12 +31,14 @@ impl Default for MemoryStore {
     }
 }
 
-/// A spent refresh token: when, and the successor pair that spend issued (`None` for
-/// a successor superseded by a retry: presenting it again is always reuse).
+/// A spent refresh token: when, the successor pair that spend issued (`None` for a
+/// successor superseded by a retry), and whether the refresh completed (the successor
+/// was handed out). Only an undelivered spend admits a retry.
 struct Spend {
     at: i64,
     /// Spent-marker key of the successor refresh token, revocation key of its access token.
     successor: Option<(String, String)>,
+    delivered: bool,
     until: i64,
 }
 
@@ -174,12 +176,14 @@ impl MemoryStore {
 
     /// Present refresh token `claims` to be spent; `access` and `refresh` are the
     /// successor pair the caller hands out if the outcome is
-    /// [granted](SpendOutcome::granted). In one atomic step:
+    /// [granted](SpendOutcome::granted) (then it calls [`complete_refresh`](Self::complete_refresh)).
+    /// In one atomic step:
     ///
-    /// - first presentation: [`SpendOutcome::Spent`];
-    /// - within the retry window of the spend, the previous successor unused:
-    ///   [`SpendOutcome::Retried`] (the previous successor refresh token now counts as
-    ///   spent and its access token is revoked);
+    /// - first presentation (or this same request again, same successor):
+    ///   [`SpendOutcome::Spent`];
+    /// - the spend not delivered yet, within the retry window, its successor unused:
+    ///   [`SpendOutcome::Retried`] (that successor's refresh token now counts as spent
+    ///   and its access token is revoked);
     /// - otherwise reuse: the session is revoked until `session_expires_at` (when the
     ///   session's newest refresh token expires), [`SpendOutcome::Reused`].
     pub fn spend_refresh(
@@ -192,21 +196,24 @@ impl MemoryStore {
     ) -> SpendOutcome {
         let user = &claims.subject;
         let key = self.keys.spent(user, &claims.jti);
-        let successor_refresh = self.keys.spent(user, &refresh.jti);
-        let successor_access = self.keys.token(user, &access.jti);
+        let successor = Some((
+            self.keys.spent(user, &refresh.jti),
+            self.keys.token(user, &access.jti),
+        ));
         let mut inner = self.lock(now);
-        let successor = Some((successor_refresh, successor_access));
         let Some(prior) = inner.spends.get(&key).filter(|s| s.until >= now) else {
-            let until = retain_until(claims.expires_at);
             let spend = Spend {
                 at: now,
                 successor,
-                until,
+                delivered: false,
+                until: retain_until(claims.expires_at),
             };
             inner.spends.insert(key, spend);
             return SpendOutcome::Spent;
         };
         let retry = match &prior.successor {
+            Some(_) if prior.delivered => None,
+            Some(same) if Some(same) == successor.as_ref() => return SpendOutcome::Spent,
             Some((prior_refresh, prior_access))
                 if within_grace(prior.at, now, self.grace_seconds)
                     && !inner.spent(prior_refresh, now) =>
@@ -219,6 +226,7 @@ impl MemoryStore {
             let superseded = Spend {
                 at: now,
                 successor: None,
+                delivered: true,
                 until: retain_until(refresh.expires_at),
             };
             inner.spends.insert(prior_refresh, superseded);
@@ -233,6 +241,24 @@ impl MemoryStore {
             inner.put(session, 1, retain_until(session_expires_at));
         }
         SpendOutcome::Reused
+    }
+
+    /// The refresh of `claims` is handing out the successor whose refresh token is
+    /// `refresh`: register its session and mark the spend delivered (from now on a
+    /// presentation of `claims` is reuse).
+    pub fn complete_refresh(&self, claims: &Claims, refresh: &Claims, now: i64) {
+        let user = &claims.subject;
+        if let Some(session_id) = &refresh.session_id {
+            self.register_session(user, session_id, refresh.expires_at, now);
+        }
+        let key = self.keys.spent(user, &claims.jti);
+        let successor = self.keys.spent(user, &refresh.jti);
+        let mut inner = self.lock(now);
+        if let Some(spend) = inner.spends.get_mut(&key) {
+            if spend.successor.as_ref().is_some_and(|(r, _)| *r == successor) {
+                spend.delivered = true;
+            }
+        }
     }
 
     /// How many entries are held (expired ones included until swept).
@@ -295,6 +321,15 @@ mod tests {
 
     fn spend(store: &MemoryStore, r: &Claims, next: &(Claims, Claims), now: i64) -> SpendOutcome {
         store.spend_refresh(r, &next.0, &next.1, now + 4000, now)
+    }
+
+    /// A whole refresh: spend, and hand the successor out if granted.
+    fn rotate(store: &MemoryStore, r: &Claims, next: &(Claims, Claims), now: i64) -> SpendOutcome {
+        let outcome = spend(store, r, next, now);
+        if outcome.granted() {
+            store.complete_refresh(r, &next.1, now);
+        }
+        outcome
     }
 
     #[test]
@@ -366,12 +401,13 @@ mod tests {
 
     #[test]
     fn refresh_tokens_are_spent_once() {
-        let store = MemoryStore::with_refresh_grace(0);
+        let store = MemoryStore::new();
         let r = refresh("r", "s", 1000);
         let newer = claims("n", "s", 1050);
-        assert_eq!(spend(&store, &r, &pair("a", 1000), 1000), SpendOutcome::Spent);
+        assert_eq!(rotate(&store, &r, &pair("a", 1000), 1000), SpendOutcome::Spent);
         assert_eq!(store.check(&newer, 1000), Ok(()));
-        assert_eq!(spend(&store, &r, &pair("b", 1000), 1000), SpendOutcome::Reused);
+        // Delivered: presenting it again, even at once, is reuse.
+        assert_eq!(rotate(&store, &r, &pair("b", 1000), 1000), SpendOutcome::Reused);
         assert_eq!(
             store.check(&newer, 4000),
             Err(Error::Revoked),
@@ -380,40 +416,52 @@ mod tests {
     }
 
     #[test]
-    fn a_retry_within_the_grace_window_supersedes_the_unused_successor() {
+    fn a_retry_of_an_undelivered_spend_supersedes_its_successor() {
         let store = MemoryStore::with_refresh_grace(30);
         let r = refresh("r", "s", 1000);
         let first = pair("first", 1000);
         let second = pair("second", 1010);
+        // Spent, but the answer never reached the caller (no complete_refresh).
         assert_eq!(spend(&store, &r, &first, 1000), SpendOutcome::Spent);
-        // The answer was lost; the client retries 10 s later.
-        assert_eq!(spend(&store, &r, &second, 1010), SpendOutcome::Retried);
+        assert_eq!(spend(&store, &r, &first, 1000), SpendOutcome::Spent, "resent");
+        // The client retries 10 s later.
+        assert_eq!(rotate(&store, &r, &second, 1010), SpendOutcome::Retried);
         assert_eq!(store.check(&second.0, 1010), Ok(()), "session not revoked");
         assert_eq!(
             store.check(&first.0, 1010),
             Err(Error::Revoked),
             "the lost pair's access token is dead"
         );
-        // Whoever holds the lost successor refresh token cannot use it: reuse.
-        assert_eq!(
-            spend(&store, &first.1, &pair("x", 1011), 1011),
-            SpendOutcome::Reused
-        );
+        // Delivered now: a replay is reuse.
+        assert_eq!(rotate(&store, &r, &pair("x", 1011), 1011), SpendOutcome::Reused);
         assert_eq!(store.check(&second.0, 1011), Err(Error::Revoked));
     }
 
     #[test]
-    fn a_replay_after_the_successor_was_used_or_after_the_window_is_reuse() {
+    fn the_lost_successor_cannot_be_used_after_a_retry() {
+        let store = MemoryStore::with_refresh_grace(30);
+        let r = refresh("r", "s", 1000);
+        let first = pair("first", 1000);
+        assert_eq!(spend(&store, &r, &first, 1000), SpendOutcome::Spent);
+        assert_eq!(rotate(&store, &r, &pair("second", 1001), 1001), SpendOutcome::Retried);
+        assert_eq!(
+            rotate(&store, &first.1, &pair("x", 1002), 1002),
+            SpendOutcome::Reused
+        );
+    }
+
+    #[test]
+    fn an_undelivered_spend_is_reuse_after_the_window_or_once_its_successor_was_used() {
         let store = MemoryStore::with_refresh_grace(30);
         let r = refresh("r", "s", 1000);
         let first = pair("first", 1000);
         assert_eq!(spend(&store, &r, &first, 1000), SpendOutcome::Spent);
         assert_eq!(
-            spend(&store, &first.1, &pair("next", 1001), 1001),
+            rotate(&store, &first.1, &pair("next", 1001), 1001),
             SpendOutcome::Spent
         );
         assert_eq!(
-            spend(&store, &r, &pair("late", 1002), 1002),
+            rotate(&store, &r, &pair("late", 1002), 1002),
             SpendOutcome::Reused,
             "the successor was used"
         );
@@ -422,7 +470,7 @@ mod tests {
         let r2 = refresh("r2", "s2", 1000);
         assert_eq!(spend(&store, &r2, &pair("a", 1000), 1000), SpendOutcome::Spent);
         assert_eq!(
-            spend(&store, &r2, &pair("b", 1031), 1031),
+            rotate(&store, &r2, &pair("b", 1031), 1031),
             SpendOutcome::Reused,
             "after the window"
         );
@@ -430,5 +478,9 @@ mod tests {
             store.check(&claims("c", "s2", 1031), 1031),
             Err(Error::Revoked)
         );
+
+        let off = MemoryStore::with_refresh_grace(0);
+        assert_eq!(spend(&off, &r2, &pair("a", 1000), 1000), SpendOutcome::Spent);
+        assert_eq!(spend(&off, &r2, &pair("b", 1000), 1000), SpendOutcome::Reused);
     }
 }

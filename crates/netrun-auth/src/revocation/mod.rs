@@ -8,13 +8,18 @@
 //! embedded, single-process store.
 //!
 //! Refresh tokens are spent once ([`SpendOutcome`]). A second presentation is reuse
-//! (theft detection: the session is revoked), except for the *retry rule*: a
-//! presentation within [`REFRESH_GRACE_SECONDS`] of the spend, while the successor pair
-//! issued by that spend is unused, is a client retrying a refresh whose answer it never
-//! got (a 503 after the store had already spent the token). It is answered like the
-//! first: a new pair of the same session, and the unused successor is superseded (its
-//! refresh token counts as spent, so presenting it later is reuse; its access token is
-//! revoked). Two holders of one refresh token can therefore never both keep going.
+//! (theft detection: the session is revoked), except for the *retry rule*. A refresh
+//! spends the token (recording the successor pair it is about to hand out), then
+//! completes (registers the successor's session and marks the spend *delivered*). A
+//! spend that never completed is one whose answer the caller may not have received (a
+//! 503 after the store had spent the token, or a store error after the spend). A second
+//! presentation of its refresh token within [`REFRESH_GRACE_SECONDS`] of the spend,
+//! while that successor's refresh token is unused, is a retry: it is answered like the
+//! first, with a new pair of the same session, and the undelivered successor is
+//! superseded (its refresh token counts as spent, so presenting it later is reuse; its
+//! access token is revoked), so two holders of one refresh token can never both keep
+//! going. A presentation after a delivered spend, after the window, or once the
+//! successor was used is reuse, as before.
 
 mod keyspace;
 mod memory;

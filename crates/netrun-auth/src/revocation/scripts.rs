@@ -25,38 +25,46 @@ return message
 /// Spend a refresh token atomically, apply the retry rule, or treat the attempt as reuse
 /// (see the [module docs](super) of `revocation` for the rule).
 ///
-/// The spent marker's value records the spend: `"<spent at> <successor refresh member>
-/// <successor access member>"` (members are [`Keyspace::member`](super::Keyspace::member)
-/// names of the successor pair's `jti`s, issued before the spend).
+/// The spent marker's value records the spend until it is delivered:
+/// `"pending <spent at, Redis TIME in ms> <successor refresh member> <successor access
+/// member>"` (members are [`Keyspace::member`](super::Keyspace::member) names of the
+/// successor pair's `jti`s, issued before the spend); [`REGISTER_SESSION`] turns it into
+/// `"done"` when the refresh completes. Any other value (`"done"`, `"superseded"`, an
+/// older `"1"`) admits no retry.
 ///
 /// KEYS: spent marker, session key. ARGV:
 /// 1. TTL of the marker, 2. TTL of the session revocation (until the session's newest
-///    refresh token expires), 3. channel, 4. now, 5. grace seconds (0: no retry rule),
-/// 6. successor refresh member, 7. successor access member,
-/// 8. spent-marker prefix ([`Keyspace::spent_prefix`](super::Keyspace::spent_prefix)),
-/// 9. token-key prefix ([`Keyspace::token_prefix`](super::Keyspace::token_prefix)),
-/// 10. TTL of the successor refresh token's marker, 11. TTL of the successor access
+///    refresh token expires), 3. channel, 4. grace seconds (0: no retry rule),
+/// 5. successor refresh member, 6. successor access member,
+/// 7. spent-marker prefix ([`Keyspace::spent_prefix`](super::Keyspace::spent_prefix)),
+/// 8. token-key prefix ([`Keyspace::token_prefix`](super::Keyspace::token_prefix)),
+/// 9. TTL of the successor refresh token's marker, 10. TTL of the successor access
 ///    token's revocation.
 ///
-/// Returns `{1}` when spent now; `{2, announcement}` for a retry (the previous successor's
-/// refresh token is marked spent and its access token revoked and announced); `{0,
-/// announcement}` on reuse (the session is revoked and announced).
+/// Returns `{1}` when spent now (or by this very request, sent again); `{2, announcement}`
+/// for a retry (the previous successor's refresh token is marked spent and its access
+/// token revoked and announced); `{0, announcement}` on reuse (the session is revoked and
+/// announced).
 pub const SPEND_REFRESH: &str = r#"
-local now = tonumber(ARGV[4])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local prior = redis.call('GET', KEYS[1])
 if not prior then
-  redis.call('SET', KEYS[1], ARGV[4] .. ' ' .. ARGV[6] .. ' ' .. ARGV[7], 'EX', ARGV[1])
+  redis.call('SET', KEYS[1], 'pending ' .. now .. ' ' .. ARGV[5] .. ' ' .. ARGV[6], 'EX', ARGV[1])
   return {1}
 end
-local at, refresh, access = string.match(prior, '^(%d+) (%S+) (%S+)$')
-local grace = tonumber(ARGV[5])
+local at, refresh, access = string.match(prior, '^pending (%d+) (%S+) (%S+)$')
+if at and refresh == ARGV[5] then
+  return {1}
+end
+local grace = tonumber(ARGV[4]) * 1000
 if at and grace > 0 and now >= tonumber(at) and now - tonumber(at) <= grace
-    and redis.call('SET', ARGV[8] .. refresh, 'superseded', 'NX', 'EX', ARGV[10]) then
-  local key = ARGV[9] .. access
-  redis.call('SET', key, '1', 'EX', ARGV[11])
-  local message = ARGV[11] .. ' 1 ' .. key
+    and redis.call('SET', ARGV[7] .. refresh, 'superseded', 'NX', 'EX', ARGV[9]) then
+  local key = ARGV[8] .. access
+  redis.call('SET', key, '1', 'EX', ARGV[10])
+  local message = ARGV[10] .. ' 1 ' .. key
   redis.call('PUBLISH', ARGV[3], message)
-  redis.call('SET', KEYS[1], at .. ' ' .. ARGV[6] .. ' ' .. ARGV[7], 'KEEPTTL')
+  redis.call('SET', KEYS[1], 'pending ' .. at .. ' ' .. ARGV[5] .. ' ' .. ARGV[6], 'KEEPTTL')
   return {2, message}
 end
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
@@ -91,17 +99,31 @@ messages[#messages + 1] = message
 return messages
 "#;
 
-/// Register a live session so that logging its user out everywhere revokes it.
+/// Register a live session so that logging its user out everywhere revokes it; for a
+/// refresh, also mark its spend delivered.
 ///
-/// KEYS: sessions sorted set. ARGV: session member name, retained-until time, now,
-/// the most sessions kept ([`MAX_SESSIONS_PER_USER`](super::MAX_SESSIONS_PER_USER): past
-/// it the ones retained the shortest go first).
+/// KEYS: sessions sorted set, and for a refresh the spent marker of the refresh token
+/// it replaces. ARGV: session member name, retained-until time, now, the most sessions
+/// kept ([`MAX_SESSIONS_PER_USER`](super::MAX_SESSIONS_PER_USER): past it the ones
+/// retained the shortest go first); for a refresh, the successor refresh member and the
+/// caller's timeout in ms. The spend is marked `done` only if it is still pending for
+/// this successor and this script runs within the timeout of the spend (Redis TIME): a
+/// script that runs later (a paused server) may answer a caller that has given up, so
+/// its spend stays open to a retry.
 pub const REGISTER_SESSION: &str = r#"
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -1 - tonumber(ARGV[4]))
 local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('EXPIREAT', KEYS[1], latest[2])
+if KEYS[2] then
+  local at, refresh = string.match(redis.call('GET', KEYS[2]) or '', '^pending (%d+) (%S+) ')
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  if at and refresh == ARGV[5] and now - tonumber(at) <= tonumber(ARGV[6]) then
+    redis.call('SET', KEYS[2], 'done', 'KEEPTTL')
+  end
+end
 return 1
 "#;
 

@@ -142,7 +142,7 @@ async def test_a_replay_after_the_grace_window_is_still_reuse(
 
 
 async def test_a_spend_whose_completion_failed_admits_one_retry_chain(
-    clients: object, deployment: Deployment, config: AuthConfig, user_id: str
+    deployment: Deployment, config: AuthConfig, user_id: str
 ) -> None:
     """The store error came after the spend (registering the successor failed): the retry
     gets a pair, the lost successor is superseded, and using it later is reuse."""

@@ -39,6 +39,7 @@ import redis
 import redis.asyncio
 import redis.asyncio.cluster
 import redis.cluster
+import redis.exceptions
 from redis.exceptions import NoScriptError
 
 from . import _core
@@ -152,7 +153,9 @@ class RedisStore:
                 return
             mirror.start()
         try:
-            token, session, before = await bounded(self.client.mget(keys), self.timeout)
+            token, session, before = await bounded(
+                _retried_once(self.client.mget, keys), self.timeout
+            )
             before_time = None if before is None else int(before)
         except Exception as exc:
             raise StoreUnavailableError() from exc
@@ -250,7 +253,7 @@ class RedisStore:
 
     async def _run(self, operation: Callable[..., Awaitable[_T]], *args: Any) -> _T:
         try:
-            return await bounded(operation(*args), self.timeout)
+            return await bounded(_retried_once(operation, *args), self.timeout)
         except Exception as exc:
             raise StoreUnavailableError() from exc
 
@@ -286,6 +289,22 @@ class RedisStore:
             sha = sha.decode()
         if sha != script.sha:
             raise RuntimeError(f"Redis loaded script {script.name} under an unexpected digest")
+
+
+async def _retried_once(operation: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+    """``operation(*args)``, sent again once if the connection it used was dead.
+
+    A pooled connection that sat idle through an outage (Redis restarted, connections
+    killed) fails on first use with a ``ConnectionError``; redis-py drops it, and a
+    client made by ``from_url`` does not retry by itself. One immediate retry, within the
+    caller's timeout, goes out on a fresh connection. Every write is safe to send twice:
+    flags and logout times are idempotent, and a refresh spend sent again with the same
+    successor is recognised by the script as the same request.
+    """
+    try:
+        return await operation(*args)
+    except redis.exceptions.ConnectionError:
+        return await operation(*args)
 
 
 def _ttl(expires_at: int, now: int | None = None) -> int:

@@ -23,6 +23,8 @@ and the Lua scripts (:func:`netrun_auth._core.redis_scripts`). This module only 
 - Refresh spends follow the engine's retry rule (``_core.REFRESH_GRACE_SECONDS``): a
   client retrying a refresh whose answer it lost (a 503 after Redis had spent the token)
   gets a new pair of the same session; any other second presentation is reuse.
+- On first use it checks, once and in the background, that Redis keeps its data (AOF or
+  RDB): without either a restart forgets every revocation, and a warning says so.
 - It fails closed: a Redis error, an unreachable server or an answer slower than
   ``timeout`` seconds raises :class:`~netrun_auth.exceptions.StoreUnavailableError`
   (HTTP 503). The client reconnects by itself, so service resumes when Redis is back.
@@ -30,6 +32,7 @@ and the Lua scripts (:func:`netrun_auth._core.redis_scripts`). This module only 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,6 +48,7 @@ from redis.exceptions import NoScriptError
 from . import _core
 from .exceptions import ConfigurationError, StoreUnavailableError
 from .redis_mirror import RevocationMirror, bounded
+from .redis_persistence import warn_if_not_persistent
 
 __all__ = ["RedisStore"]
 
@@ -108,6 +112,8 @@ class RedisStore:
         self._cluster = isinstance(client, redis.asyncio.cluster.RedisCluster)
         self.channel = prefix + "revocations"
         self.refresh_grace_seconds = int(refresh_grace_seconds)
+        self._started = False
+        self._background: set[asyncio.Task[None]] = set()
         self._mirror: RevocationMirror | None = None
         if local_mirror:
             self._mirror = RevocationMirror(
@@ -144,6 +150,8 @@ class RedisStore:
 
         One round trip: ``MGET`` of three keys in one slot.
         """
+        if not self._started:
+            self._start()
         keys = self._keys.check_keys(claims)
         mirror = self._mirror
         if mirror is not None:
@@ -251,7 +259,17 @@ class RedisStore:
 
     # --- plumbing ------------------------------------------------------------------
 
+    def _start(self) -> None:
+        """On first use: check once, in the background, that Redis keeps its data."""
+        self._started = True
+        check = warn_if_not_persistent(self.client, cluster=self._cluster, timeout=5 * self.timeout)
+        task = asyncio.get_running_loop().create_task(check)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _run(self, operation: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+        if not self._started:
+            self._start()
         try:
             return await bounded(_retried_once(operation, *args), self.timeout)
         except Exception as exc:

@@ -13,9 +13,10 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from redis_servers import RedisClusterNodes, RedisServer, make_client
+from redis_servers import RedisClusterNodes, RedisServer, free_port, make_client
 
 from netrun_auth import AuthConfig, JWTManager, TokenRevokedError
 from netrun_auth.redis_store import RedisStore
@@ -136,4 +137,52 @@ async def test_the_mirror_re_arms_after_an_outage_and_logs_each_change_once(
         assert all(r.exc_info is None for r in records), "no traceback for connection errors"
     finally:
         await app.aclose()
+        await client.aclose()
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+async def test_a_redis_without_persistence_is_reported_once(
+    tmp_path: Path, config: AuthConfig, user_id: str, persistent: bool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    extra = ("--appendonly", "yes") if persistent else ()
+    server = RedisServer(tmp_path / "redis", free_port(), *extra)
+    server.start()
+    client = make_client(server)
+    try:
+        caplog.set_level(logging.WARNING, logger="netrun_auth")
+        app = JWTManager(config, client)
+        for _ in range(3):
+            pair = await app.generate_token_pair(user_id)
+            await app.validate_token(pair.access_token)
+        store = app.store
+        assert isinstance(store, RedisStore)
+        await asyncio.gather(*store._background)
+        warnings = [r.getMessage() for r in caplog.records if "no data across a restart" in r.getMessage()]
+        assert len(warnings) == (0 if persistent else 1), warnings
+        if warnings:
+            assert f"127.0.0.1:{server.port}" in warnings[0]
+    finally:
+        await client.aclose()
+        server.stop()
+
+
+async def test_a_cluster_without_persistence_is_reported_once(
+    redis_cluster: RedisClusterNodes, config: AuthConfig, user_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = make_client(redis_cluster)
+    try:
+        caplog.set_level(logging.WARNING, logger="netrun_auth")
+        app = JWTManager(config, client)
+        pair = await app.generate_token_pair(user_id)
+        await app.validate_token(pair.access_token)
+        store = app.store
+        assert isinstance(store, RedisStore)
+        await asyncio.gather(*store._background)
+        warnings = [r.getMessage() for r in caplog.records if "no data across a restart" in r.getMessage()]
+        assert len(warnings) == 1, warnings
+        for node in redis_cluster.nodes:
+            assert f":{node.port}" in warnings[0]
+    finally:
         await client.aclose()

@@ -182,7 +182,10 @@ mod tests {
             assert_eq!(ks.checked_kind(&ks.user(user)), Some(CheckedKind::User));
             assert_eq!(ks.checked_kind(&ks.spent(user, "j")), None);
             assert_eq!(ks.checked_kind(&ks.sessions(user)), None);
-            assert_eq!(ks.checked_kind(&ks.session(user, "")), Some(CheckedKind::Session));
+            assert_eq!(
+                ks.checked_kind(&ks.session(user, "")),
+                Some(CheckedKind::Session)
+            );
         }
         assert_eq!(ks.checked_kind("other:{u}:before"), None);
         assert_eq!(ks.checked_kind("app:{u}:beforehand"), None);

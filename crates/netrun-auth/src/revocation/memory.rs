@@ -255,7 +255,11 @@ impl MemoryStore {
         let successor = self.keys.spent(user, &refresh.jti);
         let mut inner = self.lock(now);
         if let Some(spend) = inner.spends.get_mut(&key) {
-            if spend.successor.as_ref().is_some_and(|(r, _)| *r == successor) {
+            if spend
+                .successor
+                .as_ref()
+                .is_some_and(|(r, _)| *r == successor)
+            {
                 spend.delivered = true;
             }
         }
@@ -368,7 +372,10 @@ mod tests {
         let a = claims("a", "s", 1000);
         store.revoke_token(&a, 1000);
         let r = refresh("r", "s", 1000);
-        assert_eq!(spend(&store, &r, &pair("n", 1000), 1000), SpendOutcome::Spent);
+        assert_eq!(
+            spend(&store, &r, &pair("n", 1000), 1000),
+            SpendOutcome::Spent
+        );
         assert_eq!(store.check(&a, retain_until(1100)), Err(Error::Revoked));
         assert_eq!(store.check(&a, retain_until(1100) + 1), Ok(()));
         // Only logins from then on: registering sessions sweeps what expired.
@@ -404,10 +411,16 @@ mod tests {
         let store = MemoryStore::new();
         let r = refresh("r", "s", 1000);
         let newer = claims("n", "s", 1050);
-        assert_eq!(rotate(&store, &r, &pair("a", 1000), 1000), SpendOutcome::Spent);
+        assert_eq!(
+            rotate(&store, &r, &pair("a", 1000), 1000),
+            SpendOutcome::Spent
+        );
         assert_eq!(store.check(&newer, 1000), Ok(()));
         // Delivered: presenting it again, even at once, is reuse.
-        assert_eq!(rotate(&store, &r, &pair("b", 1000), 1000), SpendOutcome::Reused);
+        assert_eq!(
+            rotate(&store, &r, &pair("b", 1000), 1000),
+            SpendOutcome::Reused
+        );
         assert_eq!(
             store.check(&newer, 4000),
             Err(Error::Revoked),
@@ -423,7 +436,11 @@ mod tests {
         let second = pair("second", 1010);
         // Spent, but the answer never reached the caller (no complete_refresh).
         assert_eq!(spend(&store, &r, &first, 1000), SpendOutcome::Spent);
-        assert_eq!(spend(&store, &r, &first, 1000), SpendOutcome::Spent, "resent");
+        assert_eq!(
+            spend(&store, &r, &first, 1000),
+            SpendOutcome::Spent,
+            "resent"
+        );
         // The client retries 10 s later.
         assert_eq!(rotate(&store, &r, &second, 1010), SpendOutcome::Retried);
         assert_eq!(store.check(&second.0, 1010), Ok(()), "session not revoked");
@@ -433,7 +450,10 @@ mod tests {
             "the lost pair's access token is dead"
         );
         // Delivered now: a replay is reuse.
-        assert_eq!(rotate(&store, &r, &pair("x", 1011), 1011), SpendOutcome::Reused);
+        assert_eq!(
+            rotate(&store, &r, &pair("x", 1011), 1011),
+            SpendOutcome::Reused
+        );
         assert_eq!(store.check(&second.0, 1011), Err(Error::Revoked));
     }
 
@@ -443,7 +463,10 @@ mod tests {
         let r = refresh("r", "s", 1000);
         let first = pair("first", 1000);
         assert_eq!(spend(&store, &r, &first, 1000), SpendOutcome::Spent);
-        assert_eq!(rotate(&store, &r, &pair("second", 1001), 1001), SpendOutcome::Retried);
+        assert_eq!(
+            rotate(&store, &r, &pair("second", 1001), 1001),
+            SpendOutcome::Retried
+        );
         assert_eq!(
             rotate(&store, &first.1, &pair("x", 1002), 1002),
             SpendOutcome::Reused
@@ -468,7 +491,10 @@ mod tests {
 
         let store = MemoryStore::with_refresh_grace(30);
         let r2 = refresh("r2", "s2", 1000);
-        assert_eq!(spend(&store, &r2, &pair("a", 1000), 1000), SpendOutcome::Spent);
+        assert_eq!(
+            spend(&store, &r2, &pair("a", 1000), 1000),
+            SpendOutcome::Spent
+        );
         assert_eq!(
             rotate(&store, &r2, &pair("b", 1031), 1031),
             SpendOutcome::Reused,
@@ -480,7 +506,39 @@ mod tests {
         );
 
         let off = MemoryStore::with_refresh_grace(0);
-        assert_eq!(spend(&off, &r2, &pair("a", 1000), 1000), SpendOutcome::Spent);
-        assert_eq!(spend(&off, &r2, &pair("b", 1000), 1000), SpendOutcome::Reused);
+        assert_eq!(
+            spend(&off, &r2, &pair("a", 1000), 1000),
+            SpendOutcome::Spent
+        );
+        assert_eq!(
+            spend(&off, &r2, &pair("b", 1000), 1000),
+            SpendOutcome::Reused
+        );
+    }
+
+    #[test]
+    fn many_logins_with_expiry_stay_flat() {
+        // 100 logins a second for 1000 s, each session living 60 s: what is held never
+        // exceeds the sessions that can still be alive plus one sweep interval's worth.
+        let store = MemoryStore::new();
+        let per_second = 100;
+        let lifetime = 60;
+        let bound = per_second
+            * (lifetime + super::super::RETENTION_MARGIN_SECONDS + SWEEP_INTERVAL_SECONDS + 1);
+        let mut peak = 0;
+        for second in 0..1000 {
+            let now = 1_000_000 + second;
+            for i in 0..per_second {
+                store.register_session(
+                    &format!("u{i}"),
+                    &format!("s{second}-{i}"),
+                    now + lifetime,
+                    now,
+                );
+            }
+            peak = peak.max(store.len());
+        }
+        assert!(peak as i64 <= bound, "{peak} > {bound}");
+        assert!(store.len() as i64 <= bound);
     }
 }

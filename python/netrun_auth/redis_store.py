@@ -102,8 +102,7 @@ class RedisStore:
             raise ConfigurationError("redis_timeout_seconds: must be greater than 0")
         if not 0 <= refresh_grace_seconds <= _core.MAX_REFRESH_GRACE_SECONDS:
             raise ConfigurationError(
-                "refresh_grace_seconds: must be between 0 and "
-                f"{_core.MAX_REFRESH_GRACE_SECONDS}"
+                f"refresh_grace_seconds: must be between 0 and {_core.MAX_REFRESH_GRACE_SECONDS}"
             )
         self.client = client
         self.prefix = prefix
@@ -113,7 +112,7 @@ class RedisStore:
         self.channel = prefix + "revocations"
         self.refresh_grace_seconds = int(refresh_grace_seconds)
         self._started = False
-        self._background: set[asyncio.Task[None]] = set()
+        self._persistence: asyncio.Task[None] | None = None
         self._mirror: RevocationMirror | None = None
         if local_mirror:
             self._mirror = RevocationMirror(
@@ -136,12 +135,15 @@ class RedisStore:
         return self._mirror is not None and self._mirror.live
 
     async def aclose(self) -> None:
-        """Stop the mirror's background task and close its subscription (idempotent).
+        """Stop the background tasks (the mirror's, the persistence check) (idempotent).
 
         The client itself belongs to the application, which closes it.
         """
         if self._mirror is not None:
             await self._mirror.aclose()
+        if self._persistence is not None and not self._persistence.done():
+            self._persistence.cancel()
+            await asyncio.wait({self._persistence}, timeout=self.timeout)
 
     # --- the validation path -------------------------------------------------------
 
@@ -263,9 +265,18 @@ class RedisStore:
         """On first use: check once, in the background, that Redis keeps its data."""
         self._started = True
         check = warn_if_not_persistent(self.client, cluster=self._cluster, timeout=5 * self.timeout)
-        task = asyncio.get_running_loop().create_task(check)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._persistence = asyncio.get_running_loop().create_task(check)
+
+    async def check_persistence(self) -> None:
+        """Log one warning if Redis keeps no data across a restart (no AOF, no RDB).
+
+        The store runs this once, in the background, on first use; awaiting it waits for
+        that check (or runs it now). Never raises.
+        """
+        if not self._started:
+            self._start()
+        if self._persistence is not None:
+            await asyncio.shield(self._persistence)
 
     async def _run(self, operation: Callable[..., Awaitable[_T]], *args: Any) -> _T:
         if not self._started:

@@ -75,8 +75,7 @@ class MemoryStore:
     def __init__(self, *, refresh_grace_seconds: int = _core.REFRESH_GRACE_SECONDS) -> None:
         if not 0 <= refresh_grace_seconds <= _core.MAX_REFRESH_GRACE_SECONDS:
             raise ConfigurationError(
-                "refresh_grace_seconds: must be between 0 and "
-                f"{_core.MAX_REFRESH_GRACE_SECONDS}"
+                f"refresh_grace_seconds: must be between 0 and {_core.MAX_REFRESH_GRACE_SECONDS}"
             )
         self._state = _core.MemoryStore(refresh_grace_seconds)
 

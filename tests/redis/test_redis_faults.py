@@ -142,7 +142,10 @@ async def test_the_mirror_re_arms_after_an_outage_and_logs_each_change_once(
 
 @pytest.mark.parametrize("persistent", [False, True])
 async def test_a_redis_without_persistence_is_reported_once(
-    tmp_path: Path, config: AuthConfig, user_id: str, persistent: bool,
+    tmp_path: Path,
+    config: AuthConfig,
+    user_id: str,
+    persistent: bool,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     extra = ("--appendonly", "yes") if persistent else ()
@@ -157,8 +160,10 @@ async def test_a_redis_without_persistence_is_reported_once(
             await app.validate_token(pair.access_token)
         store = app.store
         assert isinstance(store, RedisStore)
-        await asyncio.gather(*store._background)
-        warnings = [r.getMessage() for r in caplog.records if "no data across a restart" in r.getMessage()]
+        await store.check_persistence()
+        warnings = [
+            r.getMessage() for r in caplog.records if "no data across a restart" in r.getMessage()
+        ]
         assert len(warnings) == (0 if persistent else 1), warnings
         if warnings:
             assert f"127.0.0.1:{server.port}" in warnings[0]
@@ -168,7 +173,9 @@ async def test_a_redis_without_persistence_is_reported_once(
 
 
 async def test_a_cluster_without_persistence_is_reported_once(
-    redis_cluster: RedisClusterNodes, config: AuthConfig, user_id: str,
+    redis_cluster: RedisClusterNodes,
+    config: AuthConfig,
+    user_id: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = make_client(redis_cluster)
@@ -179,8 +186,10 @@ async def test_a_cluster_without_persistence_is_reported_once(
         await app.validate_token(pair.access_token)
         store = app.store
         assert isinstance(store, RedisStore)
-        await asyncio.gather(*store._background)
-        warnings = [r.getMessage() for r in caplog.records if "no data across a restart" in r.getMessage()]
+        await store.check_persistence()
+        warnings = [
+            r.getMessage() for r in caplog.records if "no data across a restart" in r.getMessage()
+        ]
         assert len(warnings) == 1, warnings
         for node in redis_cluster.nodes:
             assert f":{node.port}" in warnings[0]

@@ -10,12 +10,12 @@ import pytest
 from redis_servers import Clients, RedisClusterNodes, RedisServer, make_client
 
 from netrun_auth import (
-    _core,
     AuthConfig,
     JWTManager,
     StoreUnavailableError,
     TokenReuseError,
     TokenRevokedError,
+    _core,
 )
 from netrun_auth.redis_store import RedisStore
 

@@ -223,6 +223,8 @@ async def test_one_round_trip_per_validation(
     app = manager(config, clients.new())
     pair = await app.generate_token_pair(user_id)
     await app.validate_token(pair.access_token)  # warm: connections open, topology known
+    assert isinstance(app.store, RedisStore)
+    await app.store.check_persistence()  # the one-off start-up check, done
 
     for node in nodes(deployment):
         node.cli("CONFIG", "RESETSTAT")

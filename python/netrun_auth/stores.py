@@ -51,11 +51,12 @@ class RevocationStore(Protocol):
     ) -> bool:
         """Spend refresh token ``claims``, whose successor pair is ``successor``.
 
-        ``True`` the first time, and for a retry within the engine's retry rule (a
-        presentation within the grace window of the spend while the previous successor
-        is unused and the spend was never delivered: that successor is then superseded). Otherwise this is reuse: revoke
-        the session until ``session_expires_at`` (when the session's newest refresh token
-        expires) in the same atomic step, and return ``False``.
+        ``True`` the first time, and for a retry under the engine's retry rule (the spend
+        was never delivered, the presentation is within the grace window and the
+        previous successor is unused: that successor is then superseded). Otherwise
+        this is reuse: revoke the session until ``session_expires_at`` (when the
+        session's newest refresh token expires) in the same atomic step, and return
+        ``False``.
         """
 
     async def complete_refresh(self, claims: _core.Claims, successor: _core.IssuedPair) -> None:

@@ -27,7 +27,9 @@ and the Lua scripts (:func:`netrun_auth._core.redis_scripts`). This module only 
   RDB): without either a restart forgets every revocation, and a warning says so.
 - It fails closed: a Redis error, an unreachable server or an answer slower than
   ``timeout`` seconds raises :class:`~netrun_auth.exceptions.StoreUnavailableError`
-  (HTTP 503). The client reconnects by itself, so service resumes when Redis is back.
+  (HTTP 503). An operation that meets a dead pooled connection (idle through an outage)
+  is sent once more, at once, within the same timeout, so service resumes with the
+  first request once Redis is back.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Typed stubs of the Rust extension ``netrun_auth._core`` (private: use the public modules)."""
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, final
+from typing import Any, Literal, Protocol, final
 
 __version__: str
 
@@ -128,11 +128,20 @@ def generate_key(kind: str) -> tuple[bytes, bytes]:
     kind: rsa2048, rsa3072, rsa4096, p256, p384, ed25519.
     """
 
+REFRESH_GRACE_SECONDS: int
+"""Default retry window of a refresh spend (see ``MemoryStore.spend_refresh``)."""
+MAX_REFRESH_GRACE_SECONDS: int
+"""The longest retry window a store accepts."""
+MAX_SESSIONS_PER_USER: int
+"""Sessions remembered per user for logging out everywhere; the oldest go first."""
+RETENTION_MARGIN_SECONDS: int
+"""Entries outlive the tokens they cover by this much."""
+
 @final
 class MemoryStore:
     """The embedded revocation store: one process, bounded, entries die with their tokens."""
 
-    def __init__(self) -> None: ...
+    def __init__(self, refresh_grace_seconds: int = ...) -> None: ...
     def check(self, claims: Claims) -> None:
         """Raise TokenRevokedError if the token, its session or its user is revoked."""
     def register_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
@@ -140,9 +149,17 @@ class MemoryStore:
     def revoke_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
     def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         """Revoke every token of the user issued until now (and every registered session)."""
-    def spend_refresh(self, claims: Claims, session_expires_at: int) -> bool:
-        """True the first time a refresh token is spent; on reuse revoke its session
-        until ``session_expires_at`` and return False (atomically)."""
+    def spend_refresh(
+        self, claims: Claims, access: Claims, refresh: Claims, session_expires_at: int
+    ) -> Literal["spent", "retried", "reused"]:
+        """Spend refresh token ``claims``, whose successor pair is (``access``, ``refresh``).
+
+        ``spent`` the first time; ``retried`` for an undelivered spend within the retry
+        window while its successor is unused (that successor is superseded); else
+        ``reused``: the session
+        is revoked until ``session_expires_at`` (atomically)."""
+    def complete_refresh(self, claims: Claims, refresh: Claims) -> None:
+        """Register the successor's session and mark the spend of ``claims`` delivered."""
     def __len__(self) -> int: ...
 
 @final
@@ -153,12 +170,18 @@ class Keyspace:
     def check_keys(self, claims: Claims) -> list[str]:
         """[token key, session key, user key]: what one validation reads."""
     def token(self, user_id: str, jti: str) -> str: ...
+    def token_prefix(self, user_id: str) -> str: ...
     def session(self, user_id: str, session_id: str) -> str: ...
     def session_prefix(self, user_id: str) -> str: ...
     def session_member(self, session_id: str) -> str: ...
+    def member(self, id: str) -> str:
+        """How an id (jti, sid) appears in a key: prefix + member is the key."""
     def sessions(self, user_id: str) -> str: ...
     def user(self, user_id: str) -> str: ...
     def spent(self, user_id: str, jti: str) -> str: ...
+    def spent_prefix(self, user_id: str) -> str: ...
+    def checked_kind(self, key: str) -> Literal["token", "session", "user"] | None:
+        """The kind of a key a validation reads under this prefix, else None."""
 
 def decide(
     claims: Claims,
@@ -172,7 +195,14 @@ def retain_until(expires_at: int) -> int:
     """When an entry covering a token that expires at ``expires_at`` may be forgotten."""
 
 def redis_scripts() -> list[tuple[str, str]]:
-    """(name, Lua source) of the Redis store's scripts: spend_refresh, revoke_user, register_session."""
+    """(name, Lua source) of the Redis store's scripts: set_flag, spend_refresh, revoke_user,
+    register_session."""
+
+def parse_announcement(text: str) -> tuple[int, str, str] | None:
+    """(ttl seconds, value, key) of an announcement on the revocation channel, or None."""
+
+def spend_outcome(code: int) -> Literal["spent", "retried", "reused"]:
+    """The outcome a spend script's status code names."""
 
 # --- RBAC and passwords (crates/netrun-auth-py/src/rbac.rs, password.rs) -----------------
 

@@ -80,6 +80,12 @@ class AuthConfig(BaseSettings):
     token_cache_size: int = Field(
         _core.DEFAULT_TOKEN_CACHE_SIZE, ge=0, description="Verified tokens remembered"
     )
+    refresh_grace_seconds: int = Field(
+        _core.REFRESH_GRACE_SECONDS,
+        ge=0,
+        le=_core.MAX_REFRESH_GRACE_SECONDS,
+        description="Retry window of a refresh whose answer was lost (0: off); docs/tokens.md",
+    )
 
     # Redis (the scale-out store).
     redis_url: str = "redis://localhost:6379/0"

@@ -47,7 +47,7 @@ class JWTManager:
             store = (
                 _redis_store(redis_client, self.config)
                 if redis_client is not None
-                else MemoryStore()
+                else MemoryStore(refresh_grace_seconds=self.config.refresh_grace_seconds)
             )
         self.store: RevocationStore = store
 
@@ -127,6 +127,9 @@ class JWTManager:
             user_id, organization_id, roles, permissions, extra_json, session_id
         )
         await self.store.register_session(user_id, issued.session_id, issued.refresh_expires_at)
+        return self._token_pair(issued)
+
+    def _token_pair(self, issued: _core.IssuedPair) -> TokenPair:
         return TokenPair(
             access_token=issued.access_token,
             refresh_token=issued.refresh_token,
@@ -159,20 +162,28 @@ class JWTManager:
         """Spend ``refresh_token`` and issue a new pair of the same session.
 
         A refresh token works once: presenting it again raises ``TokenReuseError``
-        and revokes the whole session. ``roles``/``permissions`` replace the ones
+        and revokes the whole session. The one exception is a client retrying a refresh
+        whose answer it did not get (a 503 after the store had already spent the token):
+        within ``refresh_grace_seconds`` of an undelivered spend, while the pair it
+        issued is unused, the retry gets a new pair and that pair is superseded (see
+        docs/tokens.md, "Retrying a refresh"). ``roles``/``permissions`` replace the ones
         carried over from the old token.
         """
         claims = await self.verify(refresh_token, "refresh")
-        if not await self.store.spend_refresh(claims, self._session_horizon()):
-            raise TokenReuseError()
-        return await self.generate_token_pair(
+        extra = claims.extra or None
+        successor = self.engine.issue_pair(
             claims.user_id,
             claims.organization_id,
             claims.roles if roles is None else roles,
             claims.permissions if permissions is None else permissions,
-            extra_claims=claims.extra or None,
-            session_id=claims.session_id,
+            json.dumps(extra) if extra else None,
+            claims.session_id,
         )
+        # The successor is issued first, so that the spend records which pair it hands out.
+        if not await self.store.spend_refresh(claims, successor, self._session_horizon()):
+            raise TokenReuseError()
+        await self.store.complete_refresh(claims, successor)
+        return self._token_pair(successor)
 
     async def revoke_token(self, token: str) -> None:
         """Revoke one token (access or refresh)."""
@@ -284,4 +295,5 @@ def _redis_store(redis_client: Any, config: AuthConfig) -> RevocationStore:
         prefix=config.redis_key_prefix,
         timeout=config.redis_timeout_seconds,
         local_mirror=config.redis_local_mirror,
+        refresh_grace_seconds=config.refresh_grace_seconds,
     )

@@ -16,22 +16,26 @@ and the Lua scripts (:func:`netrun_auth._core.redis_scripts`). This module only 
   by the same script that writes it (``PUBLISH``, one atomic step), whether or not this
   process keeps a mirror: a process with ``local_mirror=True`` relies on every writer
   announcing.
-- With ``local_mirror=True`` (opt in), a background task keeps a copy of the revocation
-  keys in this process, current by pub/sub, and ``check`` decides from it without a
-  round trip while the mirror is live; otherwise (not loaded yet, subscription lost,
-  heartbeat late) ``check`` falls back to the ``MGET``. See :class:`_Mirror`.
+- Each write script returns the announcements it made; with ``local_mirror=True`` (opt
+  in, :mod:`netrun_auth.redis_mirror`) the store applies them to its mirror at once, so
+  this process sees its own revocations before pub/sub delivers them, and ``check``
+  decides from the mirror without a round trip while it is live (else the ``MGET``).
+- Refresh spends follow the engine's retry rule (``_core.REFRESH_GRACE_SECONDS``): a
+  client retrying a refresh whose answer it lost (a 503 after Redis had spent the token)
+  gets a new pair of the same session; any other second presentation is reuse.
+- On first use it checks, once and in the background, that Redis keeps its data (AOF or
+  RDB): without either a restart forgets every revocation, and a warning says so.
 - It fails closed: a Redis error, an unreachable server or an answer slower than
   ``timeout`` seconds raises :class:`~netrun_auth.exceptions.StoreUnavailableError`
-  (HTTP 503). The client reconnects by itself, so service resumes when Redis is back.
+  (HTTP 503). An operation that meets a dead pooled connection (idle through an outage)
+  is sent once more, at once, within the same timeout, so service resumes with the
+  first request once Redis is back.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import logging
-import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -40,28 +44,17 @@ import redis
 import redis.asyncio
 import redis.asyncio.cluster
 import redis.cluster
+import redis.exceptions
 from redis.exceptions import NoScriptError
 
 from . import _core
 from .exceptions import ConfigurationError, StoreUnavailableError
+from .redis_mirror import RevocationMirror, bounded
+from .redis_persistence import warn_if_not_persistent
 
 __all__ = ["RedisStore"]
 
-_log = logging.getLogger("netrun_auth.redis_store")
-
 _T = TypeVar("_T")
-
-if sys.version_info >= (3, 11):
-    _timeout = asyncio.timeout
-
-    async def _bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
-        async with _timeout(seconds):
-            return await awaitable
-
-else:  # pragma: no cover - Python 3.10
-
-    async def _bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
-        return await asyncio.wait_for(awaitable, seconds)
 
 
 class _Script:
@@ -87,7 +80,8 @@ class RedisStore:
     operation in seconds, reconnection and retries included; past it the request
     fails closed with ``StoreUnavailableError``. ``local_mirror=True`` keeps a
     pub/sub-fed copy of the revocation keys in this process (started on first use;
-    stop it with ``await store.aclose()``).
+    stop it with ``await store.aclose()``). ``refresh_grace_seconds`` is the retry
+    window of refresh spends (0 turns the retry rule off).
     """
 
     def __init__(
@@ -97,6 +91,7 @@ class RedisStore:
         prefix: str = "netrun:",
         timeout: float = 0.5,
         local_mirror: bool = False,
+        refresh_grace_seconds: int = _core.REFRESH_GRACE_SECONDS,
     ) -> None:
         if client is None:
             raise ConfigurationError("redis_client: a redis.asyncio client is required")
@@ -107,13 +102,29 @@ class RedisStore:
             )
         if not timeout > 0:
             raise ConfigurationError("redis_timeout_seconds: must be greater than 0")
+        if not 0 <= refresh_grace_seconds <= _core.MAX_REFRESH_GRACE_SECONDS:
+            raise ConfigurationError(
+                f"refresh_grace_seconds: must be between 0 and {_core.MAX_REFRESH_GRACE_SECONDS}"
+            )
         self.client = client
         self.prefix = prefix
         self.timeout = float(timeout)
         self._keys = _core.Keyspace(prefix)
         self._cluster = isinstance(client, redis.asyncio.cluster.RedisCluster)
         self.channel = prefix + "revocations"
-        self._mirror: _Mirror | None = _Mirror(self) if local_mirror else None
+        self.refresh_grace_seconds = int(refresh_grace_seconds)
+        self._started = False
+        self._persistence: asyncio.Task[None] | None = None
+        self._mirror: RevocationMirror | None = None
+        if local_mirror:
+            self._mirror = RevocationMirror(
+                client,
+                self._keys,
+                prefix=prefix,
+                channel=self.channel,
+                timeout=self.timeout,
+                cluster=self._cluster,
+            )
 
     def __repr__(self) -> str:
         kind = "cluster" if self._cluster else "single node"
@@ -126,12 +137,15 @@ class RedisStore:
         return self._mirror is not None and self._mirror.live
 
     async def aclose(self) -> None:
-        """Stop the mirror's background task and close its subscription (idempotent).
+        """Stop the background tasks (the mirror's, the persistence check) (idempotent).
 
         The client itself belongs to the application, which closes it.
         """
         if self._mirror is not None:
             await self._mirror.aclose()
+        if self._persistence is not None and not self._persistence.done():
+            self._persistence.cancel()
+            await asyncio.wait({self._persistence}, timeout=self.timeout)
 
     # --- the validation path -------------------------------------------------------
 
@@ -140,6 +154,8 @@ class RedisStore:
 
         One round trip: ``MGET`` of three keys in one slot.
         """
+        if not self._started:
+            self._start()
         keys = self._keys.check_keys(claims)
         mirror = self._mirror
         if mirror is not None:
@@ -149,7 +165,9 @@ class RedisStore:
                 return
             mirror.start()
         try:
-            token, session, before = await _bounded(self.client.mget(keys), self.timeout)
+            token, session, before = await bounded(
+                _retried_once(self.client.mget, keys), self.timeout
+            )
             before_time = None if before is None else int(before)
         except Exception as exc:
             raise StoreUnavailableError() from exc
@@ -164,7 +182,12 @@ class RedisStore:
             self._eval,
             "register_session",
             [self._keys.sessions(user_id)],
-            [self._keys.session_member(session_id), _core.retain_until(expires_at), now],
+            [
+                self._keys.session_member(session_id),
+                _core.retain_until(expires_at),
+                now,
+                _core.MAX_SESSIONS_PER_USER,
+            ],
         )
 
     async def revoke_token(self, claims: _core.Claims) -> None:
@@ -180,49 +203,102 @@ class RedisStore:
     async def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         """Revoke every token of ``user_id`` issued until now, and each live session."""
         now = int(time.time())
-        user_key = self._keys.user(user_id)
-        ttl = _ttl(now + ttl_seconds, now)
-        await self._run(
+        announced = await self._run(
             self._eval,
             "revoke_user",
-            [self._keys.sessions(user_id), user_key],
-            [now, ttl, self._keys.session_prefix(user_id), self.channel],
+            [self._keys.sessions(user_id), self._keys.user(user_id)],
+            [now, _ttl(now + ttl_seconds, now), self._keys.session_prefix(user_id), self.channel],
         )
-        if self._mirror is not None:
-            # Read your own writes at once (the "before" entry covers every session).
-            self._mirror.apply(user_key, str(now), ttl)
+        self._own_writes(announced)
 
-    async def spend_refresh(self, claims: _core.Claims, session_expires_at: int) -> bool:
-        """Spend a refresh token atomically: ``True`` the first time.
+    async def spend_refresh(
+        self, claims: _core.Claims, successor: _core.IssuedPair, session_expires_at: int
+    ) -> bool:
+        """Spend refresh token ``claims`` atomically; ``successor`` is the pair to hand out.
 
-        On reuse the script revokes the token's session (in the same atomic step) and
-        this returns ``False``.
+        ``True`` the first time, and for a retry under the engine's retry rule (the
+        previous, undelivered successor is then superseded). On reuse the script revokes
+        the token's session in the same atomic step and this returns ``False``.
         """
+        user = claims.user_id
+        access, refresh = successor.access, successor.refresh
+        now = int(time.time())
         keys = [
-            self._keys.spent(claims.user_id, claims.jti),
-            self._keys.session(claims.user_id, claims.session_id or ""),
+            self._keys.spent(user, claims.jti),
+            self._keys.session(user, claims.session_id or ""),
         ]
-        ttls = [_ttl(claims.expires_at), _ttl(session_expires_at)]
-        spent = await self._run(self._eval, "spend_refresh", keys, [*ttls, self.channel])
-        if int(spent) == 1:
-            return True
-        if self._mirror is not None:
-            self._mirror.apply(keys[1], "1", ttls[1])
-        return False
+        args = [
+            _ttl(claims.expires_at, now),
+            _ttl(session_expires_at, now),
+            self.channel,
+            self.refresh_grace_seconds,
+            self._keys.member(refresh.jti),
+            self._keys.member(access.jti),
+            self._keys.spent_prefix(user),
+            self._keys.token_prefix(user),
+            _ttl(refresh.expires_at, now),
+            _ttl(access.expires_at, now),
+        ]
+        code, *announced = await self._run(self._eval, "spend_refresh", keys, args)
+        self._own_writes(announced)
+        return _core.spend_outcome(int(code)) != "reused"
+
+    async def complete_refresh(self, claims: _core.Claims, successor: _core.IssuedPair) -> None:
+        """Register the successor's session and mark the spend of ``claims`` delivered."""
+        refresh = successor.refresh
+        user = claims.user_id
+        await self._run(
+            self._eval,
+            "register_session",
+            [self._keys.sessions(user), self._keys.spent(user, claims.jti)],
+            [
+                self._keys.session_member(successor.session_id),
+                _core.retain_until(refresh.expires_at),
+                int(time.time()),
+                _core.MAX_SESSIONS_PER_USER,
+                self._keys.member(refresh.jti),
+                int(self.timeout * 1000),
+            ],
+        )
 
     # --- plumbing ------------------------------------------------------------------
 
+    def _start(self) -> None:
+        """On first use: check once, in the background, that Redis keeps its data."""
+        self._started = True
+        check = warn_if_not_persistent(self.client, cluster=self._cluster, timeout=5 * self.timeout)
+        self._persistence = asyncio.get_running_loop().create_task(check)
+
+    async def check_persistence(self) -> None:
+        """Log one warning if Redis keeps no data across a restart (no AOF, no RDB).
+
+        The store runs this once, in the background, on first use; awaiting it waits for
+        that check (or runs it now). Never raises.
+        """
+        if not self._started:
+            self._start()
+        if self._persistence is not None:
+            await asyncio.shield(self._persistence)
+
     async def _run(self, operation: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+        if not self._started:
+            self._start()
         try:
-            return await _bounded(operation(*args), self.timeout)
+            return await bounded(_retried_once(operation, *args), self.timeout)
         except Exception as exc:
             raise StoreUnavailableError() from exc
 
     async def _set_flag(self, key: str, value: str, ttl: int) -> None:
         # SET and PUBLISH in one script: the write cannot go unannounced.
-        await self._run(self._eval, "set_flag", [key], [value, ttl, self.channel])
+        announced = await self._run(self._eval, "set_flag", [key], [value, ttl, self.channel])
+        self._own_writes([announced])
+
+    def _own_writes(self, announced: Sequence[bytes | str]) -> None:
+        """Read your own writes: apply what the script announced to this process's mirror
+        at once (the script's own list of what it wrote; pub/sub brings it later)."""
         if self._mirror is not None:
-            self._mirror.apply(key, value, ttl)
+            for text in announced:
+                self._mirror.apply_announcement(text)
 
     async def _eval(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         script = _SCRIPTS[name]
@@ -246,218 +322,20 @@ class RedisStore:
             raise RuntimeError(f"Redis loaded script {script.name} under an unexpected digest")
 
 
-# Key kinds the validation reads (``Keyspace.check_keys``); the mirror keeps only these.
-_CHECKED_KINDS = ("jti:", "sid:", "before")
+async def _retried_once(operation: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+    """``operation(*args)``, sent again once if the connection it used was dead.
 
-
-class _Mirror:
-    """A copy, in this process, of the revocation keys under one prefix.
-
-    Life cycle (one background task, started on first use):
-
-    1. subscribe to ``<prefix>revocations``;
-    2. load what is already there: ``SCAN`` of the prefix (every primary on Cluster),
-       then ``GET`` + ``PTTL`` of each revocation key;
-    3. apply announcements as they arrive, and mark the mirror live.
-
-    Messages published while loading wait in the subscription and are applied after
-    the load, in order, so nothing written after step 1 is missed. Pub/sub is
-    at-most-once, so the mirror stops being live (and ``check`` falls back to the
-    ``MGET``) when the subscription fails, when redis-py re-subscribes after a lost
-    connection (a ``subscribe`` confirmation while live), or when no message or
-    heartbeat ``PONG`` has arrived for ``stale_after`` seconds. It then starts over
-    from step 1.
+    A pooled connection that sat idle through an outage (Redis restarted, connections
+    killed) fails on first use with a ``ConnectionError``; redis-py drops it, and a
+    client made by ``from_url`` does not retry by itself. One immediate retry, within the
+    caller's timeout, goes out on a fresh connection. Every write is safe to send twice:
+    flags and logout times are idempotent, and a refresh spend sent again with the same
+    successor is recognised by the script as the same request.
     """
-
-    heartbeat = 0.5  # seconds between PINGs on the subscription
-    stale_after = 2.0  # seconds without any message before the mirror is not trusted
-    sweep_every = 30.0  # seconds between sweeps of expired entries
-
-    def __init__(self, store: RedisStore) -> None:
-        self.store = store
-        self.entries: dict[str, tuple[str, float]] = {}
-        self._live = False
-        self._last_seen = 0.0
-        self._task: asyncio.Task[None] | None = None
-        self._pubsub: Any = None
-        self._closed = False
-
-    @property
-    def live(self) -> bool:
-        if not self._live:
-            return False
-        if time.monotonic() - self._last_seen > self.stale_after:
-            self._live = False
-            return False
-        return True
-
-    def start(self) -> None:
-        if self._task is None and not self._closed:
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name=f"netrun-auth mirror {self.store.prefix}"
-            )
-
-    def lookup(self, keys: Sequence[str]) -> tuple[bool, bool, int | None]:
-        now = time.monotonic()
-        found: list[str | None] = []
-        for key in keys:
-            entry = self.entries.get(key)
-            if entry is not None and entry[1] <= now:
-                del self.entries[key]
-                entry = None
-            found.append(None if entry is None else entry[0])
-        token, session, before = found
-        return token is not None, session is not None, None if before is None else int(before)
-
-    def apply(self, key: str, value: str, ttl_seconds: float) -> None:
-        expires_at = time.monotonic() + ttl_seconds
-        current = self.entries.get(key)
-        if current is not None and key.endswith("before"):
-            # Keep the later logout time, and the longer life.
-            value = str(max(int(value), int(current[0])))
-            expires_at = max(expires_at, current[1])
-        self.entries[key] = (value, expires_at)
-
-    def _on_message(self, data: bytes | str) -> None:
-        if isinstance(data, bytes):
-            data = data.decode()
-        ttl, value, key = data.split(" ", 2)
-        self.apply(key, value, float(ttl))
-
-    async def aclose(self) -> None:
-        self._closed = True
-        self._live = False
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.wait({task}, timeout=self.store.timeout)
-        await self._close_pubsub()
-
-    async def _close_pubsub(self) -> None:
-        pubsub, self._pubsub = self._pubsub, None
-        if pubsub is not None:
-            with contextlib.suppress(Exception):
-                await _bounded(pubsub.aclose(), self.store.timeout)
-
-    async def _run(self) -> None:
-        delay = 0.05
-        while not self._closed:
-            try:
-                await self._session()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                _log.warning("revocation mirror not live: %r; resubscribing", exc, exc_info=True)
-            self._live = False
-            self.entries.clear()
-            await self._close_pubsub()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
-            if self._last_seen and time.monotonic() - self._last_seen < 5.0:
-                delay = 0.05  # it was live a moment ago: retry quickly
-
-    async def _session(self) -> None:
-        store = self.store
-        self.entries.clear()
-        if store._cluster:
-            # Any node: classic PUBLISH reaches every node's subscribers.
-            await _bounded(store.client.initialize(), store.timeout)
-            self._pubsub = pubsub = store.client.pubsub(node=store.client.get_random_node())
-        else:
-            self._pubsub = pubsub = store.client.pubsub()
-        await _bounded(pubsub.subscribe(store.channel), store.timeout)
-        # Wait for the confirmation: from here on, every announcement reaches us.
-        await _bounded(self._confirmed(pubsub), store.timeout)
-        await self._load()
-        # Announcements made while loading: apply them before going live.
-        while (message := await pubsub.get_message(timeout=0)) is not None:
-            self._handle(message)
-        self._last_seen = time.monotonic()
-        self._live = True
-        _log.debug("revocation mirror live (%d entries)", len(self.entries))
-        last_ping = swept = self._last_seen
-        while True:
-            now = time.monotonic()
-            if now - last_ping >= self.heartbeat:
-                await _bounded(pubsub.ping(), store.timeout)
-                last_ping = now
-            message = await pubsub.get_message(timeout=self.heartbeat)
-            if message is not None:
-                self._last_seen = time.monotonic()
-                self._handle(message)
-            if now - swept > self.sweep_every:
-                swept = now
-                self.entries = {k: e for k, e in self.entries.items() if e[1] > now}
-
-    @staticmethod
-    async def _confirmed(pubsub: Any) -> None:
-        while True:
-            message = await pubsub.get_message(timeout=0.1)
-            if message is not None and message["type"] == "subscribe":
-                return
-
-    def _handle(self, message: dict[str, Any]) -> None:
-        kind = message["type"]
-        if kind == "message":
-            self._on_message(message["data"])
-        elif kind in ("subscribe", "unsubscribe"):
-            # redis-py reconnected and re-subscribed by itself: announcements may have
-            # been lost in between. Start over.
-            self._live = False
-            raise ConnectionError("subscription was re-established")
-
-    async def _load(self) -> None:
-        store = self.store
-        client = store.client
-        pattern = store.prefix.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
-        pattern = pattern.replace("[", "\\[") + "*"
-        keys: list[bytes] = []
-        if store._cluster:
-            for node in client.get_primaries():
-                cursor = 0
-                while True:
-                    reply = await _bounded(
-                        client.execute_command(
-                            "SCAN", cursor, "MATCH", pattern, "COUNT", 1000, target_nodes=node
-                        ),
-                        store.timeout,
-                    )
-                    cursor, batch = reply
-                    if isinstance(cursor, dict):  # {node name: cursor}
-                        (cursor,) = cursor.values()
-                    keys.extend(batch)
-                    if int(cursor) == 0:
-                        break
-        else:
-            cursor = 0
-            while True:
-                cursor, batch = await _bounded(
-                    client.scan(cursor, match=pattern, count=1000), store.timeout
-                )
-                keys.extend(batch)
-                if int(cursor) == 0:
-                    break
-        wanted = [k.decode() if isinstance(k, bytes) else k for k in keys]
-        wanted = [k for k in wanted if _is_checked(k)]
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            pipe = client.pipeline(transaction=False)
-            for key in chunk:
-                pipe.get(key)
-                pipe.pttl(key)
-            replies = await _bounded(pipe.execute(), store.timeout)
-            for i, key in enumerate(chunk):
-                value, pttl = replies[2 * i], replies[2 * i + 1]
-                if value is None or pttl is None or int(pttl) <= 0:
-                    continue
-                if isinstance(value, bytes):
-                    value = value.decode()
-                self.apply(key, value, int(pttl) / 1000)
-
-
-def _is_checked(key: str) -> bool:
-    _, sep, rest = key.rpartition("}:")
-    return bool(sep) and rest.startswith(_CHECKED_KINDS)
+    try:
+        return await operation(*args)
+    except redis.exceptions.ConnectionError:
+        return await operation(*args)
 
 
 def _ttl(expires_at: int, now: int | None = None) -> int:

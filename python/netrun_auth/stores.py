@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from . import _core
+from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from .redis_store import RedisStore
@@ -45,19 +46,39 @@ class RevocationStore(Protocol):
     async def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         """Revoke every token of the user issued until now."""
 
-    async def spend_refresh(self, claims: _core.Claims, session_expires_at: int) -> bool:
-        """Spend a refresh token: ``True`` the first time.
+    async def spend_refresh(
+        self, claims: _core.Claims, successor: _core.IssuedPair, session_expires_at: int
+    ) -> bool:
+        """Spend refresh token ``claims``, whose successor pair is ``successor``.
 
-        On reuse, revoke its session until ``session_expires_at`` (when the session's
-        newest refresh token expires) in the same atomic step, and return ``False``.
+        ``True`` the first time, and for a retry under the engine's retry rule (the spend
+        was never delivered, the presentation is within the grace window and the
+        previous successor is unused: that successor is then superseded). Otherwise
+        this is reuse: revoke the session until ``session_expires_at`` (when the
+        session's newest refresh token expires) in the same atomic step, and return
+        ``False``.
         """
+
+    async def complete_refresh(self, claims: _core.Claims, successor: _core.IssuedPair) -> None:
+        """The refresh of ``claims`` hands ``successor`` out: register its session (like
+        ``register_session``) and mark the spend delivered (a later presentation of
+        ``claims`` is reuse)."""
 
 
 class MemoryStore:
-    """The embedded store: in this process's memory, bounded by token expiry."""
+    """The embedded store: in this process's memory, bounded by token expiry.
 
-    def __init__(self) -> None:
-        self._state = _core.MemoryStore()
+    ``refresh_grace_seconds`` is the retry window of refresh spends (0 turns the retry
+    rule off). Expired entries are swept by time, whatever the traffic; each user's
+    session registry holds at most ``_core.MAX_SESSIONS_PER_USER`` sessions.
+    """
+
+    def __init__(self, *, refresh_grace_seconds: int = _core.REFRESH_GRACE_SECONDS) -> None:
+        if not 0 <= refresh_grace_seconds <= _core.MAX_REFRESH_GRACE_SECONDS:
+            raise ConfigurationError(
+                f"refresh_grace_seconds: must be between 0 and {_core.MAX_REFRESH_GRACE_SECONDS}"
+            )
+        self._state = _core.MemoryStore(refresh_grace_seconds)
 
     async def check(self, claims: _core.Claims) -> None:
         self._state.check(claims)
@@ -74,8 +95,16 @@ class MemoryStore:
     async def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
         self._state.revoke_user(user_id, ttl_seconds)
 
-    async def spend_refresh(self, claims: _core.Claims, session_expires_at: int) -> bool:
-        return self._state.spend_refresh(claims, session_expires_at)
+    async def spend_refresh(
+        self, claims: _core.Claims, successor: _core.IssuedPair, session_expires_at: int
+    ) -> bool:
+        outcome = self._state.spend_refresh(
+            claims, successor.access, successor.refresh, session_expires_at
+        )
+        return outcome != "reused"
+
+    async def complete_refresh(self, claims: _core.Claims, successor: _core.IssuedPair) -> None:
+        self._state.complete_refresh(claims, successor.refresh)
 
     def __len__(self) -> int:
         return len(self._state)

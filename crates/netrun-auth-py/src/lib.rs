@@ -36,6 +36,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(revocation::decide, m)?)?;
     m.add_function(wrap_pyfunction!(revocation::retain_until, m)?)?;
     m.add_function(wrap_pyfunction!(revocation::redis_scripts, m)?)?;
+    m.add_function(wrap_pyfunction!(revocation::parse_announcement, m)?)?;
+    m.add_function(wrap_pyfunction!(revocation::spend_outcome, m)?)?;
+    revocation::add_constants(m)?;
     // RBAC
     m.add_class::<rbac::RoleRegistry>()?;
     m.add_class::<rbac::RoleOut>()?;

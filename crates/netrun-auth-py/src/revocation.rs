@@ -1,6 +1,6 @@
 //! Revocation rules for stores written in Python (Redis): key names, scripts, verdicts.
 
-use netrun_auth::revocation::{self, scripts, Keyspace, RevocationState};
+use netrun_auth::revocation::{self, scripts, Keyspace, RevocationState, SpendOutcome};
 use pyo3::prelude::*;
 
 use crate::claims::PyClaims;
@@ -50,6 +50,35 @@ impl PyKeyspace {
     fn spent(&self, user_id: &str, jti: &str) -> String {
         self.0.spent(user_id, jti)
     }
+
+    fn spent_prefix(&self, user_id: &str) -> String {
+        self.0.spent_prefix(user_id)
+    }
+
+    fn token_prefix(&self, user_id: &str) -> String {
+        self.0.token_prefix(user_id)
+    }
+
+    fn member(&self, id: &str) -> String {
+        self.0.member(id)
+    }
+
+    /// `token`, `session` or `user` for a key a validation reads, else None.
+    fn checked_kind(&self, key: &str) -> Option<&'static str> {
+        self.0.checked_kind(key).map(|kind| kind.name())
+    }
+}
+
+/// `(ttl seconds, value, key)` of an announcement on the revocation channel, or None.
+#[pyfunction]
+pub fn parse_announcement(text: &str) -> Option<(i64, &str, &str)> {
+    scripts::parse_announcement(text).map(|a| (a.ttl_seconds, a.value, a.key))
+}
+
+/// `spent`, `retried` or `reused` for the status code the spend script returned.
+#[pyfunction]
+pub fn spend_outcome(code: i64) -> &'static str {
+    SpendOutcome::from_script(code).name()
 }
 
 /// Raise `TokenRevokedError` if what the store read revokes `claims`.
@@ -84,4 +113,19 @@ pub fn redis_scripts() -> [(&'static str, &'static str); 4] {
         ("revoke_user", scripts::REVOKE_USER),
         ("register_session", scripts::REGISTER_SESSION),
     ]
+}
+
+/// The revocation defaults, defined once in the engine.
+pub fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("REFRESH_GRACE_SECONDS", revocation::REFRESH_GRACE_SECONDS)?;
+    m.add(
+        "MAX_REFRESH_GRACE_SECONDS",
+        revocation::MAX_REFRESH_GRACE_SECONDS,
+    )?;
+    m.add("MAX_SESSIONS_PER_USER", revocation::MAX_SESSIONS_PER_USER)?;
+    m.add(
+        "RETENTION_MARGIN_SECONDS",
+        revocation::RETENTION_MARGIN_SECONDS,
+    )?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `MemoryStore`: the embedded revocation store.
 
 use netrun_auth::claims::now;
-use netrun_auth::revocation::MemoryStore;
+use netrun_auth::revocation::{MemoryStore, REFRESH_GRACE_SECONDS};
 use pyo3::prelude::*;
 
 use crate::claims::PyClaims;
@@ -9,14 +9,14 @@ use crate::errors::to_py_err;
 
 /// One process's revocation state, bounded by token expiry.
 #[pyclass(frozen, module = "netrun_auth._core", name = "MemoryStore")]
-#[derive(Default)]
 pub struct PyMemoryStore(MemoryStore);
 
 #[pymethods]
 impl PyMemoryStore {
     #[new]
-    fn new() -> Self {
-        Self::default()
+    #[pyo3(signature = (refresh_grace_seconds = REFRESH_GRACE_SECONDS))]
+    fn new(refresh_grace_seconds: i64) -> Self {
+        PyMemoryStore(MemoryStore::with_refresh_grace(refresh_grace_seconds))
     }
 
     fn check(&self, claims: &PyClaims) -> PyResult<()> {
@@ -24,7 +24,8 @@ impl PyMemoryStore {
     }
 
     fn register_session(&self, user_id: &str, session_id: &str, expires_at: i64) {
-        self.0.register_session(user_id, session_id, expires_at);
+        self.0
+            .register_session(user_id, session_id, expires_at, now());
     }
 
     fn revoke_token(&self, claims: &PyClaims) {
@@ -40,8 +41,21 @@ impl PyMemoryStore {
         self.0.revoke_user(user_id, now(), ttl_seconds);
     }
 
-    fn spend_refresh(&self, claims: &PyClaims, session_expires_at: i64) -> bool {
-        self.0.spend_refresh(&claims.0, session_expires_at, now())
+    /// `spent`, `retried` or `reused` (see the engine's retry rule).
+    fn spend_refresh(
+        &self,
+        claims: &PyClaims,
+        access: &PyClaims,
+        refresh: &PyClaims,
+        session_expires_at: i64,
+    ) -> &'static str {
+        self.0
+            .spend_refresh(&claims.0, &access.0, &refresh.0, session_expires_at, now())
+            .name()
+    }
+
+    fn complete_refresh(&self, claims: &PyClaims, refresh: &PyClaims) {
+        self.0.complete_refresh(&claims.0, &refresh.0, now());
     }
 
     fn __len__(&self) -> usize {

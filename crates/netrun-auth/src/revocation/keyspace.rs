@@ -5,6 +5,30 @@ use aws_lc_rs::digest;
 
 use crate::claims::Claims;
 
+/// The kinds of key a validation reads ([`Keyspace::check_keys`]): what a local mirror
+/// of the revocation keys keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckedKind {
+    /// `jti:<jti>`: one revoked token.
+    Token,
+    /// `sid:<sid>`: one revoked session.
+    Session,
+    /// `before`: the time of the user's last logout-everywhere. Of two values, the
+    /// later one holds.
+    User,
+}
+
+impl CheckedKind {
+    /// Stable name: `token`, `session` or `user`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckedKind::Token => "token",
+            CheckedKind::Session => "session",
+            CheckedKind::User => "user",
+        }
+    }
+}
+
 /// Names the keys of the revocation store.
 #[derive(Debug, Clone)]
 pub struct Keyspace {
@@ -32,7 +56,17 @@ impl Keyspace {
 
     /// Marks one revoked token.
     pub fn token(&self, user_id: &str, jti: &str) -> String {
-        format!("{}jti:{}", self.user_prefix(user_id), component(jti))
+        format!("{}{}", self.token_prefix(user_id), component(jti))
+    }
+
+    /// What precedes a token's [`member`](Self::member) name in its key (for scripts).
+    pub fn token_prefix(&self, user_id: &str) -> String {
+        format!("{}jti:", self.user_prefix(user_id))
+    }
+
+    /// How an id (`jti`, `sid`) appears in a key: `prefix + member` is the key.
+    pub fn member(&self, id: &str) -> String {
+        component(id)
     }
 
     /// Marks one revoked session.
@@ -63,7 +97,30 @@ impl Keyspace {
 
     /// Marks a spent refresh token.
     pub fn spent(&self, user_id: &str, jti: &str) -> String {
-        format!("{}spent:{}", self.user_prefix(user_id), component(jti))
+        format!("{}{}", self.spent_prefix(user_id), component(jti))
+    }
+
+    /// What precedes a refresh token's [`member`](Self::member) name in its spent
+    /// marker's key (for scripts).
+    pub fn spent_prefix(&self, user_id: &str) -> String {
+        format!("{}spent:", self.user_prefix(user_id))
+    }
+
+    /// The kind of `key` if it is one a validation reads under this prefix, else `None`
+    /// (spent markers, session registries, other prefixes, other data).
+    pub fn checked_kind(&self, key: &str) -> Option<CheckedKind> {
+        let rest = key.strip_prefix(self.prefix.as_str())?.strip_prefix('{')?;
+        // A user component never contains `}` (see `component`): the first `}:` ends the tag.
+        let (_, kind) = rest.split_once("}:")?;
+        if kind == "before" {
+            Some(CheckedKind::User)
+        } else if kind.strip_prefix("jti:").is_some_and(|m| !m.is_empty()) {
+            Some(CheckedKind::Token)
+        } else if kind.starts_with("sid:") {
+            Some(CheckedKind::Session)
+        } else {
+            None
+        }
     }
 
     /// The three keys one validation reads: token, session, user.
@@ -108,5 +165,39 @@ mod tests {
             "{odd}"
         );
         assert_ne!(ks.session("u", ""), ks.session("u", "~"));
+    }
+
+    #[test]
+    fn checked_kinds_are_the_keys_a_validation_reads() {
+        let ks = Keyspace::new("app:");
+        for user in ["u1", "a}b{c", "x}:before"] {
+            assert_eq!(
+                ks.checked_kind(&ks.token(user, "j")),
+                Some(CheckedKind::Token)
+            );
+            assert_eq!(
+                ks.checked_kind(&ks.session(user, "s")),
+                Some(CheckedKind::Session)
+            );
+            assert_eq!(ks.checked_kind(&ks.user(user)), Some(CheckedKind::User));
+            assert_eq!(ks.checked_kind(&ks.spent(user, "j")), None);
+            assert_eq!(ks.checked_kind(&ks.sessions(user)), None);
+            assert_eq!(
+                ks.checked_kind(&ks.session(user, "")),
+                Some(CheckedKind::Session)
+            );
+        }
+        assert_eq!(ks.checked_kind("other:{u}:before"), None);
+        assert_eq!(ks.checked_kind("app:{u}:beforehand"), None);
+        assert_eq!(ks.checked_kind("app:u:before"), None);
+        assert_eq!(ks.checked_kind("app:revocations"), None);
+        assert_eq!(
+            format!("{}{}", ks.token_prefix("u"), ks.member("j")),
+            ks.token("u", "j")
+        );
+        assert_eq!(
+            format!("{}{}", ks.spent_prefix("u"), ks.member("j")),
+            ks.spent("u", "j")
+        );
     }
 }

@@ -11,6 +11,7 @@
 //! - [`cache`]: the verified-token cache.
 //! - [`rbac`]: roles, inheritance, wildcards and organization scoping.
 //! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
+//! - [`protection`]: login protection: lockout arithmetic, subject hashing, Redis script, memory guard.
 //! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
 //! - [`error`]: the error type.
 
@@ -23,6 +24,7 @@ pub mod json;
 pub mod jwk;
 pub mod keys;
 pub mod password;
+pub mod protection;
 pub mod rbac;
 pub mod revocation;
 pub mod token;

@@ -75,8 +75,7 @@ impl LockoutPolicy {
     pub fn lockout_seconds(&self, strike: u32) -> u64 {
         let doublings = strike.saturating_sub(1).min(63);
         self.lockout_base_seconds
-            .checked_mul(1u64 << doublings)
-            .unwrap_or(u64::MAX)
+            .saturating_mul(1u64 << doublings)
             .min(self.lockout_max_seconds)
     }
 

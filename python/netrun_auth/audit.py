@@ -41,6 +41,7 @@ __all__ = [
     "JsonFormatter",
     "bind_http",
     "emit",
+    "http_fields",
     "set_handler",
     "unbind_http",
 ]
@@ -123,6 +124,20 @@ def bind_http(method: str, path: str, client_ip: str | None) -> contextvars.Toke
 def unbind_http(token: contextvars.Token[Any]) -> None:
     """Undo :func:`bind_http`."""
     _http.reset(token)
+
+
+def http_fields(scope: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit fields of an ASGI ``scope``: ``method``, ``path``, ``client_ip`` and,
+    once the middleware authenticated the request, ``user_id`` and ``organization_id``."""
+    client = scope.get("client")
+    user = (scope.get("state") or {}).get("user")
+    return {
+        "method": scope.get("method", "WEBSOCKET" if scope.get("type") == "websocket" else None),
+        "path": scope.get("path"),
+        "client_ip": client[0] if client else None,
+        "user_id": getattr(user, "user_id", None),
+        "organization_id": getattr(user, "organization_id", None),
+    }
 
 
 def emit(event: str, /, *, on_event: AuditHandler | None = None, **fields: Any) -> None:

@@ -49,6 +49,7 @@ from starlette.requests import HTTPConnection, Request, cookie_parser
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketState
 
+from . import audit
 from .exceptions import AuthenticationError, TokenInvalidError
 from .jwt import token_claims
 from .types import User
@@ -471,6 +472,9 @@ class AuthenticationMiddleware:
         started: bool = False,
         connected: bool = False,
     ) -> None:
+        audit.emit("access_denied", on_event=getattr(self.settings.jwt_manager, "on_event", None),
+                   error_code=exc.code, status_code=exc.status_code,
+                   **audit.http_fields(scope))  # fmt: skip
         if scope["type"] == "websocket":
             if not started:
                 # Accept, then close, so that browsers see the close code and reason

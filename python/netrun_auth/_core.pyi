@@ -277,8 +277,8 @@ class LoginGuardCore:
     it from (HKDF-SHA256); neither gives a random key, good for one process only.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         window_seconds: int,
         max_failures_per_username: int,
@@ -288,7 +288,7 @@ class LoginGuardCore:
         prefix: str = "netrun:",
         key: bytes | None = None,
         key_material: bytes | None = None,
-    ) -> None: ...
+    ) -> LoginGuardCore: ...
     def subjects(self, username: str, ip: str | None) -> LoginSubjects:
         """The hashed subjects of an attempt; never raises for any text (lone surrogates too)."""
     def keys(self, subjects: LoginSubjects) -> tuple[list[str], list[str]]:
@@ -312,7 +312,7 @@ class LoginSubjects:
 class MemoryLoginGuard:
     """One process's login failures and lockouts."""
 
-    def __init__(self, core: LoginGuardCore) -> None: ...
+    def __new__(cls, core: LoginGuardCore) -> MemoryLoginGuard: ...
     def check(self, subjects: LoginSubjects) -> int | None:
         """Seconds to wait while the username or the IP is locked out, else None."""
     def failed(self, subjects: LoginSubjects) -> tuple[bool, int | None]:

@@ -90,7 +90,7 @@ def create_app(
     ``redis_client`` (if any) is closed when the app shuts down.
     """
     table = DEMO_USERS if users is None else users
-    manager = jwt_manager.with_redis(redis_client) if redis_client is not None else jwt_manager
+    manager = jwt_manager.use_redis(redis_client) if redis_client is not None else jwt_manager
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

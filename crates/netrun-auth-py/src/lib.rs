@@ -6,6 +6,7 @@
 mod claims;
 mod engine;
 mod errors;
+mod issuer;
 mod json;
 mod password;
 mod protection;
@@ -24,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyIssuedPair>()?;
     m.add_function(wrap_pyfunction!(engine::insecure_decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
+    m.add_function(wrap_pyfunction!(issuer::peek_issuer, m)?)?;
     // Revocation
     m.add_class::<store::PyMemoryStore>()?;
     m.add_class::<revocation::PyKeyspace>()?;

@@ -333,3 +333,62 @@ class PasswordPolicy:
     def max_length(self) -> int: ...
     def validate(self, password: str) -> list[str]:
         """The reasons the password fails; empty when it passes."""
+
+# --- Login protection ---------------------------------------------------------------
+
+@final
+class LoginGuardCore:
+    """The login guard's rules: lockout policy, keyed subject hashing, Redis key names.
+
+    ``key`` is the HMAC key itself (>= 16 bytes), ``key_material`` secret bytes to derive
+    it from (HKDF-SHA256); neither gives a random key, good for one process only.
+    """
+
+    def __new__(
+        cls,
+        *,
+        window_seconds: int,
+        max_failures_per_username: int,
+        max_failures_per_ip: int,
+        lockout_base_seconds: int,
+        lockout_max_seconds: int,
+        prefix: str = "netrun:",
+        key: bytes | None = None,
+        key_material: bytes | None = None,
+    ) -> LoginGuardCore: ...
+    def subjects(self, username: str, ip: str | None) -> LoginSubjects:
+        """The hashed subjects of an attempt; never raises for any text (lone surrogates too)."""
+    def keys(self, subjects: LoginSubjects) -> tuple[list[str], list[str]]:
+        """(failures, strikes, lock) keys of the username, then of the IP."""
+    def script_args(self, ip: bool) -> list[int]:
+        """ARGV of the ``record_failure`` script for the username or the IP."""
+
+@final
+class LoginSubjects:
+    """The keyed hashes of one attempt's username and IP, and how the username arrived."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def ip(self) -> str: ...
+    @property
+    def form(self) -> str:
+        """``well_formed``, ``ill_formed`` or ``too_long``."""
+
+@final
+class MemoryLoginGuard:
+    """One process's login failures and lockouts."""
+
+    def __new__(cls, core: LoginGuardCore) -> MemoryLoginGuard: ...
+    def check(self, subjects: LoginSubjects) -> int | None:
+        """Seconds to wait while the username or the IP is locked out, else None."""
+    def failed(self, subjects: LoginSubjects) -> tuple[bool, int | None]:
+        """Record a failure: (a lockout started now, seconds to wait or None)."""
+    def succeeded(self, subjects: LoginSubjects) -> None: ...
+    def __len__(self) -> int: ...
+
+def login_retry_after(remaining_ms: int) -> int | None:
+    """Retry-After seconds for a lockout with ``remaining_ms`` left (PTTL), else None."""
+
+def login_guard_scripts() -> list[tuple[str, str]]:
+    """The Lua scripts of the Redis login guard, by name."""

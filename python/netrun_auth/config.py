@@ -119,6 +119,18 @@ class AuthConfig(BaseSettings):
     password_require_digit: bool = False
     password_require_special: bool = False
 
+    # Login protection (netrun_auth.protection.LoginGuard); see docs/login-protection.md.
+    # Lockout threshold, observation window and growing lockout per the OWASP
+    # Authentication Cheat Sheet; throttling per NIST SP 800-63B (5.2.2).
+    login_window_seconds: int = Field(900, ge=1, description="Failures counted within this window")
+    login_max_failures_per_username: int = Field(5, ge=1, description="Failures locking a username")
+    login_max_failures_per_ip: int = Field(50, ge=1, description="Failures locking a client IP")
+    login_lockout_base_seconds: int = Field(60, ge=1, description="First lockout; then doubling")
+    login_lockout_max_seconds: int = Field(3600, ge=1, description="Longest lockout")
+    login_hash_key: SecretStr | None = Field(
+        None, description="Key of the username/IP hashes (>= 16 bytes); default: derived"
+    )
+
     def __init__(self, **values: Any) -> None:
         try:
             super().__init__(**values)

@@ -27,6 +27,7 @@ __all__ = [
     "TokenInvalidError",
     "TokenReuseError",
     "TokenRevokedError",
+    "TooManyAttemptsError",
 ]
 
 
@@ -120,6 +121,31 @@ class StoreUnavailableError(AuthenticationError):
     default_code = "store_unavailable"
     default_message = "Token store unavailable"
     status_code = 503
+
+
+class TooManyAttemptsError(AuthenticationError):
+    """Too many failed logins for this username or from this client (HTTP 429).
+
+    ``retry_after`` is the number of seconds to wait; the HTTP layer sends it as the
+    ``Retry-After`` header, and the JSON body carries it in ``details``.
+    """
+
+    default_code = "too_many_attempts"
+    default_message = "Too many failed login attempts; try again later"
+    status_code = 429
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: int,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(
+            message, code=code, details={**(details or {}), "retry_after": self.retry_after}
+        )
 
 
 class ConfigurationError(NetrunAuthError, ValueError):

@@ -11,18 +11,25 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import _core
+from . import _core, audit
 from .config import AuthConfig
-from .exceptions import ConfigurationError, TokenInvalidError, TokenReuseError
+from .exceptions import (
+    ConfigurationError,
+    StoreUnavailableError,
+    TokenInvalidError,
+    TokenReuseError,
+)
 from .rbac import RBACManager
 from .stores import MemoryStore, RevocationStore
 from .types import TokenClaims, TokenPair
 
 __all__ = ["JWTManager", "build_engine"]
 
+_T = TypeVar("_T")
 _log = logging.getLogger("netrun_auth")
 
 
@@ -40,7 +47,9 @@ class JWTManager:
         *,
         store: RevocationStore | None = None,
         engine: _core.TokenEngine | None = None,
+        on_event: audit.AuditHandler | None = None,
     ) -> None:
+        self.on_event = on_event  # audit callback (netrun_auth.audit), besides the logger
         self.config = config if config is not None else AuthConfig()
         self.engine = engine if engine is not None else build_engine(self.config)
         if store is None:
@@ -98,7 +107,7 @@ class JWTManager:
 
     def with_store(self, store: RevocationStore) -> JWTManager:
         """A manager sharing this one's keys and cache, with another store."""
-        return JWTManager(self.config, store=store, engine=self.engine)
+        return JWTManager(self.config, store=store, engine=self.engine, on_event=self.on_event)
 
     def with_redis(self, redis_client: Any) -> JWTManager:
         """A manager sharing this one's keys and cache, checking revocation in Redis."""
@@ -126,7 +135,12 @@ class JWTManager:
         issued = self.engine.issue_pair(
             user_id, organization_id, roles, permissions, extra_json, session_id
         )
-        await self.store.register_session(user_id, issued.session_id, issued.refresh_expires_at)
+        await self._store_call(
+            self.store.register_session(user_id, issued.session_id, issued.refresh_expires_at)
+        )
+        audit.emit("token_issued", on_event=self.on_event, user_id=user_id,
+                   organization_id=organization_id, session_id=issued.session_id,
+                   jti=issued.access.jti)  # fmt: skip
         return self._token_pair(issued)
 
     def _token_pair(self, issued: _core.IssuedPair) -> TokenPair:
@@ -149,7 +163,11 @@ class JWTManager:
     async def verify(self, token: str, expected_type: str = "access") -> _core.Claims:
         """Like :meth:`validate_token`, returning the engine's claims object (no model built)."""
         claims = self.engine.verify(_as_token(token), expected_type)
-        await self.store.check(claims)
+        try:
+            await self.store.check(claims)
+        except StoreUnavailableError:
+            self._store_unavailable()
+            raise
         return claims
 
     async def refresh_token(
@@ -180,27 +198,55 @@ class JWTManager:
             claims.session_id,
         )
         # The successor is issued first, so that the spend records which pair it hands out.
-        if not await self.store.spend_refresh(claims, successor, self._session_horizon()):
+        spent = self.store.spend_refresh(claims, successor, self._session_horizon())
+        if not await self._store_call(spent):
+            self._emit("refresh_reuse_detected", claims)
             raise TokenReuseError()
-        await self.store.complete_refresh(claims, successor)
+        await self._store_call(self.store.complete_refresh(claims, successor))
+        self._emit("token_refreshed", claims)
         return self._token_pair(successor)
 
     async def revoke_token(self, token: str) -> None:
         """Revoke one token (access or refresh)."""
-        await self.store.revoke_token(self.engine.verify(_as_token(token), None))
+        claims = self.engine.verify(_as_token(token), None)
+        await self._store_call(self.store.revoke_token(claims))
+        self._emit("token_revoked", claims)
 
     async def logout(self, token: str) -> None:
         """Revoke ``token`` and every token of its session (access and refresh)."""
         claims = self.engine.verify(_as_token(token), None)
-        await self.store.revoke_token(claims)
+        await self._store_call(self.store.revoke_token(claims))
+        self._emit("token_revoked", claims)
         if claims.session_id is not None:
-            await self.store.revoke_session(
-                claims.user_id, claims.session_id, self._session_horizon()
+            await self._store_call(
+                self.store.revoke_session(
+                    claims.user_id, claims.session_id, self._session_horizon()
+                )
             )
+            self._emit("session_revoked", claims)
 
     async def logout_all(self, user_id: str) -> None:
         """Revoke every token ``user_id`` holds (issued until now), on every device."""
-        await self.store.revoke_user(user_id, self.engine.refresh_ttl_seconds)
+        await self._store_call(self.store.revoke_user(user_id, self.engine.refresh_ttl_seconds))
+        audit.emit("user_logged_out_everywhere", on_event=self.on_event, user_id=user_id)
+
+    # --- audit (netrun_auth.audit): ids only, never a token -------------------------
+
+    def _emit(self, event: str, claims: _core.Claims) -> None:
+        audit.emit(event, on_event=self.on_event, user_id=claims.user_id,
+                   organization_id=claims.organization_id, session_id=claims.session_id,
+                   jti=claims.jti)  # fmt: skip
+
+    def _store_unavailable(self) -> None:
+        audit.emit("store_unavailable", on_event=self.on_event, component="revocation_store",
+                   error_code="store_unavailable", status_code=503)  # fmt: skip
+
+    async def _store_call(self, call: Awaitable[_T]) -> _T:
+        try:
+            return await call
+        except StoreUnavailableError:
+            self._store_unavailable()
+            raise
 
     def _session_horizon(self) -> int:
         """When a session's newest refresh token expires, at the latest: revoking a

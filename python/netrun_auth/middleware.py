@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.authentication import AuthCredentials, UnauthenticatedUser
 
+from . import audit
 from .context import SCOPE_KEY, AuthContext, AuthSettings, TokenCredentials
 from .credentials import MAX_TOKEN_BYTES, extract_token
 from .exceptions import AuthenticationError
@@ -162,7 +163,7 @@ class AuthenticationMiddleware:
                 await ctx.authenticate(token)
         except AuthenticationError as exc:
             if not self._is_public(scope["path"]):
-                await reject(scope, receive, send, exc, self.on_error)
+                await self._reject(scope, receive, send, exc)
                 return
             ctx = AuthContext(settings)  # anonymous on a public path
         _publish(scope, ctx)
@@ -188,9 +189,15 @@ class AuthenticationMiddleware:
         except AuthenticationError as exc:
             if started and scope_type == "http":
                 raise
-            await reject(
-                scope, receive, send, exc, self.on_error, started=started, connected=connected
-            )
+            await self._reject(scope, receive, send, exc, started=started, connected=connected)
+
+    async def _reject(
+        self, scope: Scope, receive: Receive, send: Send, exc: AuthenticationError, **kw: bool
+    ) -> None:
+        audit.emit("access_denied", on_event=getattr(self.settings.jwt_manager, "on_event", None),
+                   error_code=exc.code, status_code=exc.status_code,
+                   **audit.http_fields(scope))  # fmt: skip
+        await reject(scope, receive, send, exc, self.on_error, **kw)
 
 
 def _publish(scope: Scope, ctx: AuthContext) -> None:

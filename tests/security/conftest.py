@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -541,3 +542,45 @@ def key_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------------------ no secret in any log line
+# Every hostile case runs with every netrun_auth logger on (DEBUG, audit included) and an
+# audit callback; afterwards no record, formatted line (traceback included) or audit
+# payload may hold a token, a key or the test secret. (The HTTP workers' own log files
+# are checked the same way in tests/redis/test_login_guard_http.py.)
+
+_JWT_SHAPE = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
+_SECRETS = ("-----BEGIN", "s" * 64)
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs() -> Iterator[None]:
+    import logging
+
+    from netrun_auth import audit
+    from netrun_auth.audit import JsonFormatter
+
+    lines: list[str] = []
+    plain, structured = logging.Formatter("%(levelname)s %(name)s %(message)s"), JsonFormatter()
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(plain.format(record))
+            lines.append(structured.format(record))
+
+    logger = logging.getLogger("netrun_auth")
+    handler, level = Collect(logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    previous = audit.set_handler(lambda payload: lines.append(json.dumps(payload, default=str)))
+    try:
+        yield
+    finally:
+        audit.set_handler(previous)
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    for line in lines:
+        masked = _JWT_SHAPE.sub("<token>", line)[:200]  # the report must not leak it either
+        assert not _JWT_SHAPE.search(line), f"token-shaped text in a log line: {masked}"
+        assert not any(secret in line for secret in _SECRETS), "secret in a log line"

@@ -11,6 +11,7 @@ mod issuer;
 mod json;
 mod keys;
 mod password;
+mod protection;
 mod rbac;
 mod revocation;
 mod store;
@@ -49,5 +50,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Passwords
     m.add_class::<password::PasswordHasher>()?;
     m.add_class::<password::PasswordPolicy>()?;
+    // Login protection
+    m.add_class::<protection::PyLoginGuardCore>()?;
+    m.add_class::<protection::PyLoginSubjects>()?;
+    m.add_class::<protection::PyMemoryLoginGuard>()?;
+    m.add_function(wrap_pyfunction!(protection::login_retry_after, m)?)?;
+    m.add_function(wrap_pyfunction!(protection::login_guard_scripts, m)?)?;
     Ok(())
 }

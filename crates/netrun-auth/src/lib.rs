@@ -12,6 +12,7 @@
 //! - [`issuer`]: the unverified `iss` of a token, only to choose its verifier.
 //! - [`rbac`]: roles, inheritance, wildcards and organization scoping.
 //! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
+//! - [`protection`]: login protection: lockout arithmetic, subject hashing, Redis script, memory guard.
 //! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
 //! - [`defaults`]: every default and bound of the settings, defined once.
 //! - [`error`]: the error type.
@@ -27,6 +28,7 @@ pub mod json;
 pub mod jwk;
 pub mod keys;
 pub mod password;
+pub mod protection;
 pub mod rbac;
 pub mod revocation;
 pub mod token;

@@ -42,6 +42,12 @@ fn setting_name(setting: Setting) -> &'static str {
         Setting::Argon2Parallelism => "password_argon2_parallelism",
         Setting::PasswordMinLength => "password_min_length",
         Setting::PasswordMaxLength => "password_max_length",
+        Setting::LoginWindow => "login_window_seconds",
+        Setting::LoginMaxFailuresPerUsername => "login_max_failures_per_username",
+        Setting::LoginMaxFailuresPerIp => "login_max_failures_per_ip",
+        Setting::LoginLockoutBase => "login_lockout_base_seconds",
+        Setting::LoginLockoutMax => "login_lockout_max_seconds",
+        Setting::LoginHashKey => "login_hash_key",
         _ => "configuration",
     }
 }

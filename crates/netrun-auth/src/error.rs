@@ -66,6 +66,18 @@ pub enum Setting {
     PasswordMinLength,
     /// [`crate::password::PasswordPolicy::max_length`].
     PasswordMaxLength,
+    /// [`crate::protection::LockoutPolicy::window_seconds`].
+    LoginWindow,
+    /// [`crate::protection::LockoutPolicy::max_failures_per_username`].
+    LoginMaxFailuresPerUsername,
+    /// [`crate::protection::LockoutPolicy::max_failures_per_ip`].
+    LoginMaxFailuresPerIp,
+    /// [`crate::protection::LockoutPolicy::lockout_base_seconds`].
+    LoginLockoutBase,
+    /// [`crate::protection::LockoutPolicy::lockout_max_seconds`].
+    LoginLockoutMax,
+    /// The key of [`crate::protection::SubjectHasher`].
+    LoginHashKey,
 }
 
 impl Setting {
@@ -85,6 +97,12 @@ impl Setting {
             Setting::Argon2Parallelism => "argon2 parallelism",
             Setting::PasswordMinLength => "min_length",
             Setting::PasswordMaxLength => "max_length",
+            Setting::LoginWindow => "window_seconds",
+            Setting::LoginMaxFailuresPerUsername => "max_failures_per_username",
+            Setting::LoginMaxFailuresPerIp => "max_failures_per_ip",
+            Setting::LoginLockoutBase => "lockout_base_seconds",
+            Setting::LoginLockoutMax => "lockout_max_seconds",
+            Setting::LoginHashKey => "subject hash key",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The lockout arithmetic: thresholds, window, and the exponential lockout schedule.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// The longest lockout schedule (strikes beyond it all get the last, capped, duration).
 pub const MAX_SCHEDULE: usize = 32;
@@ -32,11 +32,8 @@ impl Default for LockoutPolicy {
     }
 }
 
-fn invalid(setting: &str, reason: &str) -> Error {
-    Error::Config {
-        setting: setting.to_owned(),
-        reason: reason.to_owned(),
-    }
+fn invalid(setting: Setting, reason: &str) -> Error {
+    Error::setting(setting, reason)
 }
 
 impl LockoutPolicy {
@@ -45,26 +42,26 @@ impl LockoutPolicy {
     pub fn validate(&self) -> Result<()> {
         const YEAR: u64 = 366 * 24 * 3600;
         if !(1..=YEAR).contains(&self.window_seconds) {
-            return Err(invalid("login_window_seconds", "must be 1 s to a year"));
+            return Err(invalid(Setting::LoginWindow, "must be 1 s to a year"));
         }
         if self.max_failures_per_username == 0 {
             return Err(invalid(
-                "login_max_failures_per_username",
+                Setting::LoginMaxFailuresPerUsername,
                 "must be at least 1",
             ));
         }
         if self.max_failures_per_ip == 0 {
-            return Err(invalid("login_max_failures_per_ip", "must be at least 1"));
+            return Err(invalid(Setting::LoginMaxFailuresPerIp, "must be at least 1"));
         }
         if !(1..=YEAR).contains(&self.lockout_base_seconds) {
             return Err(invalid(
-                "login_lockout_base_seconds",
+                Setting::LoginLockoutBase,
                 "must be 1 s to a year",
             ));
         }
         if !(self.lockout_base_seconds..=YEAR).contains(&self.lockout_max_seconds) {
             return Err(invalid(
-                "login_lockout_max_seconds",
+                Setting::LoginLockoutMax,
                 "must be at least login_lockout_base_seconds and at most a year",
             ));
         }
@@ -170,7 +167,7 @@ mod tests {
             ..LockoutPolicy::default()
         };
         let err = bad.validate().unwrap_err().to_string();
-        assert!(err.starts_with("login_lockout_max_seconds"), "{err}");
+        assert!(err.starts_with(Setting::LoginLockoutMax), "{err}");
         let zero = LockoutPolicy {
             max_failures_per_ip: 0,
             ..LockoutPolicy::default()

@@ -7,7 +7,7 @@ use aws_lc_rs::{hkdf, hmac, rand};
 use caseless::Caseless;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// Usernames are normalised from at most this many bytes (longer ones are cut here,
 /// so they share their prefix's counter: the work per attempt stays bounded).
@@ -105,10 +105,10 @@ impl SubjectHasher {
     /// Hash with this key (at least 16 bytes; `login_hash_key`).
     pub fn new(key: &[u8]) -> Result<Self> {
         if key.len() < MIN_KEY_BYTES {
-            return Err(Error::Config {
-                setting: "login_hash_key".to_owned(),
-                reason: format!("must be at least {MIN_KEY_BYTES} bytes"),
-            });
+            return Err(Error::setting(
+                Setting::LoginHashKey,
+                format!("must be at least {MIN_KEY_BYTES} bytes"),
+            ));
         }
         Ok(SubjectHasher {
             key: hmac::Key::new(hmac::HMAC_SHA256, key),
@@ -119,29 +119,23 @@ impl SubjectHasher {
     /// deployment, such as its token signing key: stable while that material is.
     pub fn derive(material: &[u8]) -> Result<Self> {
         if material.len() < MIN_KEY_BYTES {
-            return Err(Error::Config {
-                setting: "login_hash_key".to_owned(),
-                reason: "the key material to derive it from is too short".to_owned(),
-            });
+            return Err(Error::setting(
+                Setting::LoginHashKey,
+                "the key material to derive it from is too short",
+            ));
         }
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, DERIVATION_SALT).extract(material);
         let mut key = [0u8; 32];
         prk.expand(&[b"subject ids"], hkdf::HKDF_SHA256)
             .and_then(|okm| okm.fill(&mut key))
-            .map_err(|_| Error::Config {
-                setting: "login_hash_key".to_owned(),
-                reason: "key derivation failed".to_owned(),
-            })?;
+            .map_err(|_| Error::Crypto("HKDF expansion"))?;
         SubjectHasher::new(&key)
     }
 
     /// Hash with a random key: for one process only (the memory store).
     pub fn random() -> Result<Self> {
         let mut key = [0u8; 32];
-        rand::fill(&mut key).map_err(|_| Error::Config {
-            setting: "login_hash_key".to_owned(),
-            reason: "no randomness available".to_owned(),
-        })?;
+        rand::fill(&mut key).map_err(|_| Error::Random)?;
         SubjectHasher::new(&key)
     }
 

@@ -12,6 +12,7 @@
 //! - [`rbac`]: roles, inheritance, wildcards and organization scoping.
 //! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
 //! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
+//! - [`oidc`]: outside OpenID Connect issuers (Entra ID...): JWKS fetch policy and verification.
 //! - [`error`]: the error type.
 
 pub mod algorithm;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod json;
 pub mod jwk;
 pub mod keys;
+pub mod oidc;
 pub mod password;
 pub mod rbac;
 pub mod revocation;

@@ -7,6 +7,7 @@ mod claims;
 mod engine;
 mod errors;
 mod json;
+mod oidc;
 mod password;
 mod rbac;
 mod revocation;
@@ -23,6 +24,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyIssuedPair>()?;
     m.add_function(wrap_pyfunction!(engine::insecure_decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
+    // Outside OpenID Connect issuers
+    m.add_class::<oidc::PyOidcVerifier>()?;
+    m.add_class::<oidc::PyOidcClaims>()?;
+    m.add_function(wrap_pyfunction!(oidc::parse_discovery, m)?)?;
     // Revocation
     m.add_class::<store::PyMemoryStore>()?;
     m.add_class::<revocation::PyKeyspace>()?;

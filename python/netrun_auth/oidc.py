@@ -272,6 +272,9 @@ class OIDCProvider:
         """
         if not token or not token.isascii():
             raise TokenInvalidError("malformed token", code="token_malformed")
+        if len(token) > self.config.max_token_bytes:
+            # Checked again by the engine; here it spares the issuer lookup a huge token.
+            raise TokenInvalidError("token is too large", code="token_too_large")
         await self._discover()
         issuer = self._issuer_for(token)
         verifier = await self._ensure_keys(issuer)
@@ -394,11 +397,9 @@ class OIDCProvider:
         return await asyncio.wait_for(self._read(url, max_bytes), self.config.http_timeout_seconds)
 
     async def _read(self, url: str, max_bytes: int) -> bytes:
+        # The client's own timeouts apply (a client made here uses http_timeout_seconds).
         async with self._client.stream(
-            "GET",
-            url,
-            headers={"Accept": "application/json"},
-            timeout=self.config.http_timeout_seconds,
+            "GET", url, headers={"Accept": "application/json"}
         ) as response:
             if response.status_code != 200:
                 raise httpx.HTTPStatusError(

@@ -8,7 +8,8 @@
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use super::document_error;
+use crate::error::Result;
 use crate::json;
 
 /// Largest discovery document accepted, in bytes.
@@ -31,7 +32,7 @@ impl Discovery {
     /// Parse a discovery document. `expected_issuer`, when given, must equal its
     /// `issuer`. `allow_http` admits `http://` URLs (tests on loopback only).
     pub fn parse(body: &[u8], expected_issuer: Option<&str>, allow_http: bool) -> Result<Self> {
-        let refused = |reason: String| Error::config("discovery", reason);
+        let refused = |reason: String| document_error("discovery", reason);
         if body.len() > MAX_DISCOVERY_BYTES {
             return Err(refused("the discovery document is too large".into()));
         }

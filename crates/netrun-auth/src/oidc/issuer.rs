@@ -7,6 +7,7 @@
 //! `issuer` property (Entra's JWKS carry one) is filled the same way and must
 //! equal `iss` too.
 
+use super::setting_error;
 use crate::error::{Error, Result};
 
 /// The placeholder of a multi-tenant issuer template.
@@ -36,7 +37,7 @@ impl IssuerRule {
     /// For an exact issuer it may list the one tenant `tid` must name (or be empty).
     pub fn new(issuer: &str, allowed_tenants: &[String]) -> Result<Self> {
         if issuer.is_empty() {
-            return Err(Error::config("issuer", "must be set"));
+            return Err(setting_error("issuer", "must be set"));
         }
         let template = match issuer.matches(TENANT_PLACEHOLDER).count() {
             0 => None,
@@ -47,7 +48,7 @@ impl IssuerRule {
                 Some((before.to_owned(), after.to_owned()))
             }
             _ => {
-                return Err(Error::config(
+                return Err(setting_error(
                     "issuer",
                     "an issuer template has one {tenantid} placeholder",
                 ))
@@ -55,7 +56,7 @@ impl IssuerRule {
         };
         let tenants = if allowed_tenants.iter().any(|t| t == "*") {
             if allowed_tenants.len() > 1 {
-                return Err(Error::config(
+                return Err(setting_error(
                     "allowed_tenants",
                     "'*' (any tenant) cannot be combined with tenant ids",
                 ));
@@ -65,7 +66,7 @@ impl IssuerRule {
             let mut ids = Vec::with_capacity(allowed_tenants.len());
             for tenant in allowed_tenants {
                 if !is_guid(tenant) {
-                    return Err(Error::config(
+                    return Err(setting_error(
                         "allowed_tenants",
                         "each tenant must be a GUID (or the list exactly ['*'] for any tenant)",
                     ));
@@ -75,7 +76,7 @@ impl IssuerRule {
             Tenants::Only(ids)
         };
         if template.is_some() && tenants == Tenants::Only(Vec::new()) {
-            return Err(Error::config(
+            return Err(setting_error(
                 "allowed_tenants",
                 "required for a multi-tenant issuer: list the tenant GUIDs, or ['*'] to accept any tenant",
             ));

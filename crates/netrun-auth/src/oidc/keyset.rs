@@ -10,8 +10,9 @@
 
 use serde_json::Value;
 
+use super::document_error;
 use crate::algorithm::Algorithm;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::json;
 use crate::keys::VerifyingKey;
 
@@ -43,7 +44,7 @@ impl KeySet {
         max_keys: usize,
         max_bytes: usize,
     ) -> Result<Self> {
-        let refused = |reason: &str| Error::config("jwks", reason.to_owned());
+        let refused = |reason: &str| document_error("jwks", reason.to_owned());
         if body.len() > max_bytes {
             return Err(refused("the JWKS document is too large"));
         }
@@ -74,7 +75,7 @@ impl KeySet {
             let Ok(bytes) = serde_json::to_vec(object) else {
                 continue;
             };
-            let Ok(key) = VerifyingKey::from_public(&bytes, algorithms, "jwks") else {
+            let Ok(key) = load_jwk(&bytes, algorithms) else {
                 continue;
             };
             if !algorithms.iter().any(|alg| key.supports(*alg)) {
@@ -117,6 +118,11 @@ impl KeySet {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+}
+
+/// One JWK through the engine's key loader (`use`, `key_ops`, `alg`, RSA size rules).
+fn load_jwk(jwk: &[u8], algorithms: &[Algorithm]) -> Result<VerifyingKey> {
+    VerifyingKey::from_public(jwk, algorithms, "jwks")
 }
 
 #[cfg(test)]

@@ -26,3 +26,16 @@ pub use issuer::IssuerRule;
 pub use keyset::KeySet;
 pub use policy::{Decision, JwksPolicy, PolicyConfig, Ticket};
 pub use verifier::{OidcConfig, OidcVerifier};
+
+use crate::error::Error;
+
+/// A refused setting of an outside issuer; names the setting.
+/// (The one place that says how such errors are built, whatever the engine's error shape.)
+pub(crate) fn setting_error(setting: &'static str, reason: impl Into<String>) -> Error {
+    Error::config(setting, reason)
+}
+
+/// A fetched document (discovery document, JWKS) that cannot be used.
+pub(crate) fn document_error(document: &'static str, reason: impl Into<String>) -> Error {
+    Error::config(document, reason)
+}

@@ -21,6 +21,7 @@ use super::claims::OidcClaims;
 use super::issuer::{key_issuer_matches, IssuerRule};
 use super::keyset::{KeySet, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_KEYS};
 use super::policy::{Decision, JwksPolicy, PolicyConfig, Ticket};
+use super::setting_error;
 use crate::algorithm::Algorithm;
 use crate::base64url;
 use crate::cache::{TokenDigest, VerifiedCache};
@@ -84,38 +85,38 @@ impl OidcConfig {
 
     fn validate(&self) -> Result<()> {
         if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
-            return Err(Error::config(
+            return Err(setting_error(
                 "audiences",
                 "at least one non-empty audience is required",
             ));
         }
         if self.algorithms.is_empty() {
-            return Err(Error::config(
+            return Err(setting_error(
                 "algorithms",
                 "at least one algorithm is required",
             ));
         }
         if self.algorithms.iter().any(|a| a.is_symmetric()) {
-            return Err(Error::config(
+            return Err(setting_error(
                 "algorithms",
                 "an outside issuer's tokens are verified with public keys: HS* is not allowed",
             ));
         }
         if !(0..=300).contains(&self.leeway_seconds) {
-            return Err(Error::config("leeway_seconds", "must be between 0 and 300"));
+            return Err(setting_error("leeway_seconds", "must be between 0 and 300"));
         }
         if !(512..=65_536).contains(&self.max_token_bytes) {
-            return Err(Error::config(
+            return Err(setting_error(
                 "max_token_bytes",
                 "must be between 512 and 65536",
             ));
         }
         if self.max_keys == 0 || self.max_jwks_bytes < 64 {
-            return Err(Error::config("max_keys", "the JWKS caps must be positive"));
+            return Err(setting_error("max_keys", "the JWKS caps must be positive"));
         }
         self.policy
             .validate()
-            .map_err(|(setting, reason)| Error::config(setting, reason))
+            .map_err(|(setting, reason)| setting_error(setting, reason))
     }
 }
 

@@ -64,7 +64,8 @@ class OIDCConfig(BaseModel):
     issuer: str = Field(description="The issuer URL; its discovery document must name it exactly")
     audiences: list[str] = Field(min_length=1, description="Accepted `aud` values (one required)")
     discovery_url: str | None = Field(
-        None, description="Discovery document URL; default `<issuer>/.well-known/openid-configuration`"
+        None,
+        description="Discovery document URL; default `<issuer>/.well-known/openid-configuration`",
     )
     algorithms: list[str] = Field(
         default_factory=lambda: ["RS256"], description="Accepted algorithms (asymmetric only)"
@@ -475,4 +476,3 @@ def _make_user(
     if "issuer" in User.model_fields:
         fields["issuer"] = claims.issuer
     return User(**fields)
-

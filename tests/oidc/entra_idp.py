@@ -228,7 +228,7 @@ def v1_claims(tenant: str = TENANT, /, **overrides: Any) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     idp: EntraIdP
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         status, body = self.server.idp.answer(self.path)  # type: ignore[attr-defined]
         try:
             self.send_response(status)
@@ -239,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

@@ -121,9 +121,7 @@ async def test_single_tenant_refuses_other_tenants(idp: EntraIdP, make_provider:
     assert error.code == "issuer_unknown"
 
 
-async def test_multi_tenant_fills_the_template_from_tid(
-    idp: EntraIdP, make_provider: Make
-) -> None:
+async def test_multi_tenant_fills_the_template_from_tid(idp: EntraIdP, make_provider: Make) -> None:
     provider = make_provider(tenant_id="common", allowed_tenants=[TENANT])
     user = await provider.validate_token(idp.v2(TENANT))
     assert user.organization_id == TENANT

@@ -62,7 +62,9 @@ def login(issuer: str, subject: str) -> dict[str, str]:
         }
         form = client.get(config["authorization_endpoint"], params=params)
         assert form.status_code == 200
-        consent = client.post(config["authorization_endpoint"], params=params, data={"sub": subject})
+        consent = client.post(
+            config["authorization_endpoint"], params=params, data={"sub": subject}
+        )
         assert consent.status_code == 302, consent.text
         code = parse_qs(urlparse(consent.headers["location"]).query)["code"][0]
         answer = client.post(

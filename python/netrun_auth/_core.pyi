@@ -329,6 +329,8 @@ class OidcVerifier:
     def verify(self, token: str) -> OidcClaims:
         """Raises the ``AuthenticationError`` subclass of the failure (``unknown_key`` included)."""
     def accepts_issuer(self, issuer: str) -> bool: ...
+    def accepts_token(self, token: str) -> bool:
+        """Whether the unverified ``iss`` of ``token`` is this issuer's (routing only)."""
     def poll(self, now: float) -> tuple[str, int]:
         """``("fetch", ticket)``, ``("wait", 0)`` or ``("skip", 0)``; ``now`` is monotonic."""
     def on_unknown_kid(self, now: float) -> tuple[str, int]: ...

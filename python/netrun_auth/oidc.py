@@ -109,20 +109,6 @@ class OIDCConfig(BaseModel):
         return self.discovery_url or self.issuer.rstrip("/") + _DISCOVERY_PATH
 
 
-def peek_issuer(token: str) -> str | None:
-    """The unverified ``iss`` of a token, only to choose who verifies it."""
-    peek = getattr(_core, "peek_issuer", None)
-    if peek is not None:
-        result: str | None = peek(token)
-        return result
-    try:
-        _, payload = _core.insecure_decode_unverified(token)
-    except NetrunAuthError:
-        return None
-    iss = payload.get("iss")
-    return iss if isinstance(iss, str) else None
-
-
 class _Issuer:
     """One discovery document and its verifier: discovery once, JWKS when the engine asks."""
 
@@ -301,15 +287,11 @@ class OIDCProvider:
     # -- internals ----------------------------------------------------------------------
 
     def _issuer_for(self, token: str) -> _Issuer:
-        ready = [i for i in self._issuers if i.verifier is not None]
-        if len(ready) == 1 and len(self._issuers) == 1:
-            return ready[0]
-        iss = peek_issuer(token)
-        if iss is not None:
-            for issuer in ready:
-                assert issuer.verifier is not None
-                if issuer.verifier.accepts_issuer(iss):
-                    return issuer
+        if len(self._issuers) == 1 and self._issuers[0].verifier is not None:
+            return self._issuers[0]
+        for issuer in self._issuers:
+            if issuer.verifier is not None and issuer.verifier.accepts_token(token):
+                return issuer
         raise TokenInvalidError("token issuer is not accepted", code="issuer_unknown")
 
     async def _discover(self) -> None:

@@ -111,6 +111,11 @@ impl PyOidcVerifier {
         self.0.accepts_issuer(issuer)
     }
 
+    /// Whether an unverified token's `iss` is this issuer's (routing only).
+    fn accepts_token(&self, token: &str) -> bool {
+        self.0.accepts_token(token)
+    }
+
     /// On each use, with a monotonic `now`: `("fetch", ticket)`, `("wait", 0)` or `("skip", 0)`.
     fn poll(&self, now: f64) -> (&'static str, u64) {
         decision(self.0.poll(now))

@@ -156,6 +156,25 @@ impl OidcVerifier {
         self.rule.accepts(iss)
     }
 
+    /// Whether an unverified token's `iss` is this issuer's: routing among several
+    /// issuers (Entra's v1.0 and v2.0) without building the claims. Not a verification.
+    pub fn accepts_token(&self, token: &str) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Issuer {
+            iss: Option<String>,
+        }
+        if token.len() > self.config.max_token_bytes {
+            return false;
+        }
+        token
+            .split('.')
+            .nth(1)
+            .and_then(base64url::decode)
+            .and_then(|payload| serde_json::from_slice::<Issuer>(&payload).ok())
+            .and_then(|payload| payload.iss)
+            .is_some_and(|iss| self.rule.accepts(&iss))
+    }
+
     /// Verify `token` at `now` (seconds since the epoch).
     pub fn verify(&self, token: &str, now: i64) -> Result<Arc<OidcClaims>> {
         if token.len() > self.config.max_token_bytes {
@@ -459,6 +478,11 @@ mod tests {
         assert_eq!(claims.scopes, vec!["access_as_user", "Files.Read"]);
         assert_eq!(claims.roles, vec!["Reader"]);
         assert!(f.verifier.accepts_issuer(&iss(TID)));
+        assert!(f.verifier.accepts_token(&token));
+        assert!(!f
+            .verifier
+            .accepts_token(&sign(&f.key, header(), &v2_claims(OTHER))));
+        assert!(!f.verifier.accepts_token("a.b.c"));
         assert!(!f.verifier.accepts_issuer(&iss(OTHER)));
         // cached: a second verification gives the same claims
         assert_eq!(f.verifier.verify(&token, NOW).unwrap(), claims);

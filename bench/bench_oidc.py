@@ -14,13 +14,14 @@ import asyncio
 import sys
 from pathlib import Path
 
+import httpx
 from _timing import machine, per_op_us, per_op_us_async
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netrun_auth import AuthConfig, JWTManager, _core  # noqa: E402
-from netrun_auth.integrations.azure_ad import AzureADConfig, AzureADProvider  # noqa: E402
-from tests.oidc.entra_idp import CLIENT_ID, TENANT, EntraIdP, Server  # noqa: E402
+from netrun_auth import AuthConfig, JWTManager, _core
+from netrun_auth.integrations.azure_ad import AzureADConfig, AzureADProvider
+from tests.oidc.entra_idp import CLIENT_ID, TENANT, EntraIdP, Server
 
 DISTINCT = 2000
 
@@ -70,8 +71,6 @@ async def run() -> list[str]:
         )
         action, ticket = fresh.poll(0.0)
         assert action == "fetch"
-        import httpx
-
         keys = httpx.get(f"{idp.authority}/{TENANT}/discovery/v2.0/keys").content
         fresh.complete(ticket, keys, 0.0)
         entra_distinct = per_op_us(lambda: fresh.verify(next(entra_it)), DISTINCT, repeat=1)

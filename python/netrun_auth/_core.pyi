@@ -97,6 +97,10 @@ class TokenEngine:
 def insecure_decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """INSECURE: header and payload of a token without any check. For debugging only."""
 
+def peek_issuer(token: object, max_token_bytes: int | None = None) -> str | None:
+    """The unverified ``iss`` of a token, only to choose its verifier (``None`` when it has
+    none, is malformed, not valid Unicode, or over ``max_token_bytes``)."""
+
 def generate_key(kind: str) -> tuple[bytes, bytes]:
     """A new key pair as (PKCS#8 private PEM, SPKI public PEM).
 

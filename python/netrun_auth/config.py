@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .exceptions import ConfigurationError
 
-__all__ = ["AuthConfig"]
+__all__ = ["AuthConfig", "redact_url"]
+
+_MASK = "***"
 
 _CommaList = Annotated[list[str], NoDecode]
 
@@ -113,6 +117,12 @@ class AuthConfig(BaseSettings):
             raise ValueError("password_min_length must not exceed password_max_length")
         return self
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # repr() and str() show redis_url with its password masked; the attribute
+        # itself stays the real URL (redis.from_url(config.redis_url) needs it).
+        for name, value in super().__repr_args__():
+            yield name, (redact_url(value) if name == "redis_url" else value)
+
     @property
     def access_token_ttl_seconds(self) -> int:
         return self.access_token_expire_minutes * 60
@@ -128,3 +138,26 @@ def _configuration_error(exc: ValidationError) -> ConfigurationError:
         setting = ".".join(str(part) for part in error["loc"]) or "configuration"
         problems.append(f"{setting}: {error['msg']}")
     return ConfigurationError("; ".join(problems))
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password masked (``redis://user:***@host``, ``?password=***``).
+
+    For reprs and log lines. A URL that does not parse is masked whole.
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, host = netloc.rpartition("@")
+            user, colon, _password = userinfo.partition(":")
+            netloc = f"{user}:{_MASK}@{host}" if colon else f"{userinfo}@{host}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if any(key.lower() == "password" for key, _ in pairs):
+                masked = [(k, _MASK if k.lower() == "password" else v) for k, v in pairs]
+                query = urlencode(masked, safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return _MASK

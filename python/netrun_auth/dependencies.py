@@ -32,16 +32,12 @@ from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection
 
+from .context import SCOPE_KEY, AuthContext, AuthSettings
+from .credentials import extract_token
 from .exceptions import AuthenticationError, AuthorizationError, ConfigurationError
-from .middleware import (
-    NOT_AUTHENTICATED,
-    SCOPE_KEY,
-    AuthContext,
-    AuthSettings,
-    auth_exception_handler,
-    extract_token,
-)
+from .providers import TokenProvider
 from .rbac import CROSS_TENANT_PERMISSION
+from .responses import NOT_AUTHENTICATED, auth_exception_handler
 from .types import TokenClaims, User
 
 __all__ = [
@@ -60,6 +56,7 @@ __all__ = [
     "require_organization",
     "require_permissions",
     "require_roles",
+    "require_scopes",
 ]
 
 _STATE_ATTR = "netrun_auth"
@@ -72,15 +69,18 @@ def configure(
     *,
     redis_client: Any = None,
     config: Any = None,
+    providers: Iterable[TokenProvider] = (),
     install_error_handler: bool = True,
 ) -> None:
     """Register the managers the dependencies use on ``app`` (a FastAPI/Starlette app).
 
     Needed when the app does not use :class:`AuthenticationMiddleware`, or to give
     ``require_permissions`` an ``rbac_manager`` when the middleware was added without
-    one. ``redis_client`` makes revocation checks use that Redis client.
+    one. ``jwt_manager`` is used as is; a ``redis_client`` is adopted by it
+    (:meth:`~netrun_auth.JWTManager.use_redis`), so its logouts are seen here.
     ``config.auth_cookie_name`` (default: the manager's config) lets a cookie carry
-    the token when there is no ``Authorization`` header.
+    the token when there is no ``Authorization`` header. ``providers`` validate the
+    tokens of other issuers, as with the middleware.
 
     Unless ``install_error_handler`` is false, it also registers the default
     ``AuthenticationError`` handler (JSON ``to_dict()`` + ``WWW-Authenticate``), unless
@@ -88,11 +88,13 @@ def configure(
 
     Call it before the app starts serving (at module level or before ``uvicorn.run``).
     """
-    if redis_client is not None:
-        jwt_manager = jwt_manager.with_redis(redis_client)
-    if config is None:
-        config = getattr(jwt_manager, "config", None)
-    settings = AuthSettings.from_config(jwt_manager, rbac_manager, config)
+    settings = AuthSettings.build(
+        jwt_manager,
+        redis_client=redis_client,
+        config=config,
+        rbac_manager=rbac_manager,
+        providers=providers,
+    )
     setattr(app.state, _STATE_ATTR, settings)
     if install_error_handler and AuthenticationError not in app.exception_handlers:
         app.add_exception_handler(AuthenticationError, auth_exception_handler)
@@ -179,6 +181,10 @@ def _token(_conn: HTTPConnection, ctx: AuthContext) -> str:
 def _claims(_conn: HTTPConnection, ctx: AuthContext) -> TokenClaims:
     claims = ctx.claims
     if claims is None:
+        if ctx.user is not None:  # a provider's token: no claims of this API's own
+            raise AuthorizationError(
+                "This route needs a token issued by this API", code="own_token_required"
+            )
         raise _not_authenticated()
     return claims
 
@@ -201,19 +207,33 @@ get_token_claims = BearerAuth(_claims, "get_token_claims")
 """The validated :class:`TokenClaims` of this request's token; 401 without one."""
 
 
+def _required(dependency: str, kind: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """``values``, refused when empty: a check with nothing to require would admit anyone."""
+    if not values:
+        raise ConfigurationError(
+            f"{dependency}(): name at least one {kind}; with none it would admit every user "
+            "(use get_current_user to require only authentication)"
+        )
+    for value in values:
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError(f"{dependency}(): each {kind} must be a non-empty string")
+    return values
+
+
 def require_roles(*roles: str) -> BearerAuth:
     """Dependency: the user must carry at least one of ``roles`` (403 otherwise).
 
-    Returns the :class:`User`. 401 when not authenticated.
+    Returns the :class:`User`. 401 when not authenticated. Raises
+    :class:`ConfigurationError` when declared without a role.
     """
-    wanted = tuple(roles)
+    wanted = _required("require_roles", "role", tuple(roles))
     message = "Requires one of the roles: " + ", ".join(wanted)
 
     def resolve(_conn: HTTPConnection, ctx: AuthContext) -> User:
         user = ctx.user
         if user is None:
             raise _not_authenticated()
-        if wanted and not user.has_any_role(*wanted):
+        if not user.has_any_role(*wanted):
             raise AuthorizationError(
                 message, code="insufficient_role", details={"required_roles": list(wanted)}
             )
@@ -248,9 +268,10 @@ def require_permissions(*permissions: str) -> BearerAuth:
     registered (middleware ``rbac_manager=`` or :func:`configure`), when
     ``rbac_manager.has_permission(user, permission)`` says so (role permissions,
     wildcards). Without an RBAC manager only the token's exact permissions count.
-    Returns the :class:`User`; 401 when not authenticated.
+    Returns the :class:`User`; 401 when not authenticated. Raises
+    :class:`ConfigurationError` when declared without a permission.
     """
-    wanted = tuple(permissions)
+    wanted = _required("require_permissions", "permission", tuple(permissions))
 
     def resolve(conn: HTTPConnection, ctx: AuthContext) -> User:
         user = ctx.user
@@ -266,6 +287,33 @@ def require_permissions(*permissions: str) -> BearerAuth:
         return user
 
     return BearerAuth(resolve, f"require_permissions({', '.join(wanted)})")
+
+
+def require_scopes(*scopes: str) -> BearerAuth:
+    """Dependency: the token must grant every one of ``scopes`` (OAuth 2.0 scopes, the
+    ``scp``/``scope`` claim: :attr:`User.scopes`).
+
+    403 ``insufficient_scope`` (RFC 6750 section 3.1, the challenge names the scopes)
+    when one is missing; 401 when not authenticated. Returns the :class:`User`.
+    Raises :class:`ConfigurationError` when declared without a scope.
+    """
+    wanted = _required("require_scopes", "scope", tuple(scopes))
+
+    def resolve(_conn: HTTPConnection, ctx: AuthContext) -> User:
+        user = ctx.user
+        if user is None:
+            raise _not_authenticated()
+        granted = user.scopes
+        missing = [scope for scope in wanted if scope not in granted]
+        if missing:
+            raise AuthorizationError(
+                "Missing scopes: " + ", ".join(missing),
+                code="insufficient_scope",
+                details={"required_scopes": list(wanted), "missing_scopes": missing},
+            )
+        return user
+
+    return BearerAuth(resolve, f"require_scopes({', '.join(wanted)})")
 
 
 def require_organization(param: str = "org_id", *, bypass_roles: Iterable[str] = ()) -> BearerAuth:

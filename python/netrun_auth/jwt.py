@@ -8,6 +8,8 @@ once, when the manager is built); revocation state lives in a store
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from .stores import MemoryStore, RevocationStore
 from .types import TokenClaims, TokenPair
 
 __all__ = ["JWTManager", "build_engine"]
+
+_log = logging.getLogger("netrun_auth")
 
 
 class JWTManager:
@@ -52,6 +56,45 @@ class JWTManager:
         close = getattr(self.store, "aclose", None)
         if close is not None:
             await close()
+
+    def use_redis(self, redis_client: Any) -> JWTManager:
+        """Keep this manager's revocation state in Redis, through ``redis_client``, from now on.
+
+        The middleware and :func:`netrun_auth.dependencies.configure` call this with
+        the ``redis_client`` they are given, so that the one manager the app holds
+        (``jwt_manager.logout(...)``, ``logout_all(...)``) and the request path share
+        one store. The manager adopts a ``RedisStore`` on that client once (logged
+        at INFO on ``netrun_auth``); calling it again with the same client, or for a
+        manager built with ``JWTManager(config, redis_client)``, changes nothing.
+        Returns the manager itself.
+
+        Raises :class:`ConfigurationError` when the manager already keeps its state
+        in another Redis client, or in a store given with ``store=``: one manager has
+        exactly one store.
+        """
+        current = self.store
+        if getattr(current, "client", None) is redis_client and _is_redis_store(current):
+            return self
+        if _is_redis_store(current):
+            raise ConfigurationError(
+                "redis_client: this JWTManager already keeps its revocation state in "
+                "another Redis client; give the middleware the same client, or none"
+            )
+        if not isinstance(current, MemoryStore):
+            raise ConfigurationError(
+                "redis_client: this JWTManager was built with its own store "
+                f"({type(current).__name__}); do not also give it a Redis client"
+            )
+        store = _redis_store(redis_client, self.config)
+        if len(current):
+            _log.warning(
+                "JWTManager: %d in-memory revocation entries are not carried over to Redis "
+                "(give the Redis client before issuing or revoking tokens)",
+                len(current),
+            )
+        self.store = store
+        _log.info("JWTManager: revocation state now kept in Redis (%r)", store)
+        return self
 
     def with_store(self, store: RevocationStore) -> JWTManager:
         """A manager sharing this one's keys and cache, with another store."""
@@ -225,6 +268,12 @@ def _as_token(token: object) -> str:
     if not isinstance(token, str) or not token:
         raise TokenInvalidError("Token must be a non-empty string", code="token_malformed")
     return token
+
+
+def _is_redis_store(store: object) -> bool:
+    # Imported lazily: RedisStore needs the [redis] extra.
+    redis_store = sys.modules.get("netrun_auth.redis_store")
+    return redis_store is not None and isinstance(store, redis_store.RedisStore)
 
 
 def _redis_store(redis_client: Any, config: AuthConfig) -> RevocationStore:

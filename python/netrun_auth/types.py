@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
-__all__ = ["Role", "TokenClaims", "TokenPair", "TokenType", "User"]
+__all__ = ["ReadOnlyMapping", "Role", "TokenClaims", "TokenPair", "TokenType", "User", "scopes_of"]
 
 TokenType = Literal["access", "refresh"]
+
+
+def _freeze(value: Any) -> Any:
+    """``value`` made read-only all the way down: mappings become read-only views of a
+    private copy, lists and tuples become tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(item) for item in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    """A plain, mutable copy of a frozen value (dicts and lists, as JSON has)."""
+    if isinstance(value, Mapping):
+        return {key: _thaw(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(item) for item in value]
+    return value
+
+
+ReadOnlyMapping = Annotated[
+    Mapping[str, Any],
+    AfterValidator(_freeze),
+    PlainSerializer(_thaw, return_type=dict[str, Any]),
+]
+"""A mapping frozen when validated (nested dicts and lists too); dumps as a plain dict."""
+
+
+def scopes_of(value: Any) -> tuple[str, ...]:
+    """The OAuth 2.0 scopes of a ``scope``/``scp`` claim: a space-separated string
+    (RFC 8693 section 4.2, Entra's ``scp``) or a list of strings (as some issuers send)."""
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, (list, tuple)):
+        return tuple(item for item in value if isinstance(item, str) and item)
+    return ()
 
 
 class Role(BaseModel):
@@ -64,31 +103,48 @@ class TokenClaims(BaseModel):
 
 
 class User(BaseModel):
-    """The authenticated user of a request."""
+    """The authenticated user of a request.
+
+    Deeply immutable, so that one instance can serve every request of a token: the
+    model is frozen, ``roles``, ``permissions`` and ``scopes`` are tuples (JSON
+    lists when dumped; lists are accepted when building one), and ``extra`` is a
+    read-only mapping (nested values too; ``model_dump()`` returns a plain copy).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     user_id: str
     organization_id: str | None = None
-    roles: list[str] = Field(default_factory=list)
-    permissions: list[str] = Field(default_factory=list)
+    roles: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = Field(
+        default=(), description="OAuth 2.0 scopes granted to the token (`scp` / `scope`)"
+    )
+    issuer: str | None = Field(default=None, description="`iss` of the token")
     email: str | None = None
     display_name: str | None = None
     session_id: str | None = None
     token_id: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+    extra: ReadOnlyMapping = Field(default_factory=dict)
 
     @classmethod
     def from_claims(cls, claims: Any) -> User:
-        """The user verified claims describe (a :class:`TokenClaims` or the engine's claims)."""
+        """The user verified claims describe (a :class:`TokenClaims` or the engine's
+        claims). ``scopes`` come from a custom ``scope`` claim, else ``scp``."""
+        extra = claims.extra
+        scope_claim = extra.get("scope")
+        if scope_claim is None:
+            scope_claim = extra.get("scp")
         return cls(
             user_id=claims.user_id,
             organization_id=claims.organization_id,
             roles=claims.roles,
             permissions=claims.permissions,
+            scopes=scopes_of(scope_claim),
+            issuer=claims.issuer,
             session_id=claims.session_id,
             token_id=claims.jti,
-            extra=claims.extra,
+            extra=extra,
         )
 
     @property

@@ -21,10 +21,23 @@ from netrun_auth.dependencies import (
     require_organization,
     require_permissions,
     require_roles,
+    require_scopes,
 )
 from netrun_auth.exceptions import AuthenticationError, TokenRevokedError
 from netrun_auth.middleware import AuthenticationMiddleware
 from netrun_auth.types import TokenClaims, User
+
+
+class _TooManyAttempts(AuthenticationError):
+    """Shaped like a login guard's error: 429 with an int ``retry_after``."""
+
+    default_code = "too_many_attempts"
+    default_message = "Too many attempts"
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
 
 
 def _manager() -> tuple[AuthConfig, JWTManager]:
@@ -112,6 +125,33 @@ def default_app() -> FastAPI:
     @app.get("/open/page")
     async def open_page(user: OptionalUser):
         return {"user_id": user.user_id if user else None}
+
+    @app.post("/edit-user")
+    async def edit_user(user: CurrentUser):
+        """Tries to edit the shared User in place; reports which edits were refused."""
+        refused = []
+        edits = {
+            "roles": lambda: user.roles.append("admin"),  # type: ignore[attr-defined]
+            "permissions": lambda: user.permissions.append("*"),  # type: ignore[attr-defined]
+            "scopes": lambda: user.scopes.append("all"),  # type: ignore[attr-defined]
+            "extra": lambda: user.extra.__setitem__("tier", "gold"),  # type: ignore[attr-defined]
+            "extra_nested": lambda: user.extra["groups"].append("admins"),
+            "field": lambda: setattr(user, "roles", ["admin"]),
+        }
+        for name, edit in edits.items():
+            try:
+                edit()
+            except (AttributeError, TypeError, ValueError):
+                refused.append(name)
+        return {"refused": refused}
+
+    @app.get("/user-fields")
+    async def user_fields(user: CurrentUser):
+        return user.model_dump(mode="json", include={"roles", "permissions", "scopes", "extra"})
+
+    @app.get("/too-many")
+    async def too_many():
+        raise _TooManyAttempts(retry_after=42)
 
     @app.get("/starlette")
     async def starlette_conventions(request: Request):
@@ -267,4 +307,122 @@ def rbac_registered_app() -> FastAPI:
     app.add_middleware(AuthenticationMiddleware, jwt_manager=manager, config=config)
     configure(app, manager, rbac_manager=_rbac())
     _rbac_routes(app)
+    return app
+
+
+def seed_redis_app() -> FastAPI:
+    """The seed's quick-start wiring: ``JWTManager(config)`` without Redis, the client
+    given to the middleware only; logout and logout_all through that same manager."""
+    import redis.asyncio as redis
+
+    config = AuthConfig(_env_file=None)
+    jwt_manager = JWTManager(config)
+    redis_client = redis.from_url(config.redis_url)
+    app = FastAPI()
+    app.add_middleware(
+        AuthenticationMiddleware,
+        jwt_manager=jwt_manager,
+        redis_client=redis_client,
+        config=config,
+    )
+
+    @app.post("/login")
+    async def login(user_id: str):
+        pair = await jwt_manager.generate_token_pair(user_id=user_id, roles=["user"])
+        return pair.model_dump()
+
+    @app.get("/me")
+    async def me(user: User = Depends(get_current_user)):  # noqa: B008
+        return {"user_id": user.user_id}
+
+    @app.post("/logout")
+    async def logout(token: CurrentToken):
+        await jwt_manager.logout(token)
+        return {"message": "Logged out"}
+
+    @app.post("/logout-all")
+    async def logout_all(user: CurrentUser):
+        await jwt_manager.logout_all(user.user_id)
+        return {"message": "Logged out everywhere"}
+
+    @app.get("/store")
+    async def store():
+        return {"store": type(jwt_manager.store).__name__}
+
+    return app
+
+
+class SecondIssuer:
+    """A provider for a second issuer, with its own key: tokens of our own engine
+    (another JWTManager), as an OpenID provider's would be validated."""
+
+    def __init__(self, config: AuthConfig) -> None:
+        self.issuer = config.jwt_issuer
+        self.manager = JWTManager(config)
+
+    def accepts_issuer(self, issuer: str) -> bool:
+        return issuer == self.issuer
+
+    async def validate_token(self, token: str) -> User:
+        return (await self.manager.validate_token(token)).to_user()
+
+
+def second_issuer_config() -> AuthConfig:
+    """The second issuer's settings, from SECOND_* variables (not NETRUN_AUTH_*)."""
+    import os
+
+    return AuthConfig(
+        _env_file=None,
+        jwt_issuer=os.environ["SECOND_ISSUER"],
+        jwt_audience=os.environ["SECOND_AUDIENCE"],
+        jwt_algorithm="EdDSA",
+        jwt_private_key_path=os.environ["SECOND_PRIVATE_KEY_PATH"],
+        jwt_public_key_path=os.environ["SECOND_PUBLIC_KEY_PATH"],
+    )
+
+
+def _provider_routes(app: FastAPI) -> None:
+    @app.get("/who")
+    async def who(user: CurrentUser):
+        return {"user_id": user.user_id, "issuer": user.issuer, "scopes": list(user.scopes)}
+
+    @app.get("/files")
+    async def files(user: Annotated[User, Depends(require_scopes("files.read"))]):
+        return {"user_id": user.user_id}
+
+    @app.get("/claims")
+    async def claims(claims: Annotated[TokenClaims, Depends(get_token_claims)]):
+        return {"sub": claims.user_id}
+
+    @app.get("/admin")
+    async def admin(user: Annotated[User, Depends(require_roles("admin"))]):
+        return {"user_id": user.user_id}
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket, user: CurrentUser):
+        await websocket.accept()
+        await websocket.send_json({"user_id": user.user_id, "issuer": user.issuer})
+        await websocket.close()
+
+
+def providers_app() -> FastAPI:
+    """Our own tokens and a second issuer's, routed by ``iss`` in the middleware."""
+    config, manager = _manager()
+    app = FastAPI()
+    app.add_middleware(
+        AuthenticationMiddleware,
+        jwt_manager=manager,
+        config=config,
+        providers=[SecondIssuer(second_issuer_config())],
+    )
+    _provider_routes(app)
+    return app
+
+
+def providers_configured_app() -> FastAPI:
+    """The same routing without the middleware: ``configure(..., providers=...)``."""
+    _config, manager = _manager()
+    app = FastAPI()
+    configure(app, manager, providers=[SecondIssuer(second_issuer_config())])
+    _provider_routes(app)
     return app

@@ -6,6 +6,7 @@
 mod claims;
 mod engine;
 mod errors;
+mod issuer;
 mod json;
 mod oidc;
 mod password;
@@ -24,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyIssuedPair>()?;
     m.add_function(wrap_pyfunction!(engine::insecure_decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
+    m.add_function(wrap_pyfunction!(issuer::peek_issuer, m)?)?;
     // Outside OpenID Connect issuers
     m.add_class::<oidc::PyOidcVerifier>()?;
     m.add_class::<oidc::PyOidcClaims>()?;

@@ -9,6 +9,7 @@
 //! - [`keys`] and [`jwk`]: key material (PEM, JWK, JWKS), parsed once.
 //! - [`algorithm`]: the JWS algorithms and the key families they need.
 //! - [`cache`]: the verified-token cache.
+//! - [`issuer`]: the unverified `iss` of a token, only to choose its verifier.
 //! - [`rbac`]: roles, inheritance, wildcards and organization scoping.
 //! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
 //! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
@@ -20,6 +21,7 @@ pub mod base64url;
 pub mod cache;
 pub mod claims;
 pub mod error;
+pub mod issuer;
 pub mod json;
 pub mod jwk;
 pub mod keys;

@@ -1,0 +1,202 @@
+"""The request context: what was registered (:class:`AuthSettings`) and what one request
+proved (:class:`AuthContext`, kept in ``scope["netrun_auth"]``).
+
+The middleware and :func:`netrun_auth.dependencies.configure` both build their
+:class:`AuthSettings` with :meth:`AuthSettings.build`, so the two wirings follow one
+rule: the given manager is used as is (never copied or rebuilt), a ``redis_client``
+is adopted by that manager (:meth:`netrun_auth.JWTManager.use_redis`), and tokens of
+other issuers go to ``providers`` (see :mod:`netrun_auth.providers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from starlette.authentication import AuthCredentials
+
+from .credentials import MAX_TOKEN_BYTES
+from .exceptions import ConfigurationError
+from .jwt import token_claims
+from .providers import IssuerRouter, TokenProvider
+from .types import User
+
+if TYPE_CHECKING:
+    from .types import TokenClaims
+
+__all__ = ["SCOPE_KEY", "AuthContext", "AuthSettings", "TokenCredentials"]
+
+SCOPE_KEY = "netrun_auth"
+"""Key of the :class:`AuthContext` in the ASGI scope."""
+
+
+class AuthSettings:
+    """What the middleware (or :func:`netrun_auth.dependencies.configure`) registered."""
+
+    __slots__ = (
+        "cookie_name",
+        "jwt_manager",
+        "max_token_bytes",
+        "rbac_manager",
+        "router",
+        "verify",
+    )
+
+    def __init__(
+        self,
+        jwt_manager: Any,
+        rbac_manager: Any = None,
+        cookie_name: str | None = None,
+        max_token_bytes: int = MAX_TOKEN_BYTES,
+        *,
+        providers: Iterable[TokenProvider] = (),
+    ) -> None:
+        self.jwt_manager = jwt_manager
+        # JWTManager.verify returns the engine's claims without building a pydantic model.
+        self.verify = getattr(jwt_manager, "verify", None)
+        self.rbac_manager = rbac_manager
+        self.cookie_name = cookie_name
+        self.max_token_bytes = max_token_bytes
+        own_issuer = getattr(getattr(jwt_manager, "config", None), "jwt_issuer", None)
+        self.router = IssuerRouter.of(own_issuer, providers, max_token_bytes)
+
+    @classmethod
+    def from_config(
+        cls,
+        jwt_manager: Any,
+        rbac_manager: Any,
+        config: Any,
+        cookie_name: str | None = None,
+        *,
+        providers: Iterable[TokenProvider] = (),
+    ) -> AuthSettings:
+        """Settings with ``auth_cookie_name`` and ``max_token_bytes`` read from ``config``
+        (default: the manager's own config)."""
+        if config is None:
+            config = getattr(jwt_manager, "config", None)
+        if cookie_name is None:
+            cookie_name = getattr(config, "auth_cookie_name", None)
+        max_bytes = getattr(config, "max_token_bytes", None) or MAX_TOKEN_BYTES
+        return cls(jwt_manager, rbac_manager, cookie_name, max_bytes, providers=providers)
+
+    @classmethod
+    def build(
+        cls,
+        jwt_manager: Any,
+        *,
+        redis_client: Any = None,
+        config: Any = None,
+        rbac_manager: Any = None,
+        cookie_name: str | None = None,
+        providers: Iterable[TokenProvider] = (),
+    ) -> AuthSettings:
+        """The settings of one wiring; ``redis_client`` is adopted by ``jwt_manager``."""
+        if jwt_manager is None:
+            raise ConfigurationError("jwt_manager: a JWTManager is required")
+        if redis_client is not None:
+            use_redis = getattr(jwt_manager, "use_redis", None)
+            if use_redis is None:
+                raise ConfigurationError(
+                    "redis_client: this jwt_manager has no use_redis(); give the "
+                    "Redis client to the manager itself"
+                )
+            use_redis(redis_client)
+        return cls.from_config(
+            jwt_manager, rbac_manager, config, cookie_name, providers=tuple(providers)
+        )
+
+
+class AuthContext:
+    """The authentication outcome of one request, kept in ``scope["netrun_auth"]``.
+
+    ``user``, ``claims`` and ``token`` are all ``None`` for an anonymous request.
+    ``claims`` (the pydantic :class:`TokenClaims`) is built on first use only, and
+    only for tokens of this API's own issuer (``None`` for a provider's token).
+    """
+
+    __slots__ = ("_claims", "_verified", "settings", "token", "user")
+
+    def __init__(self, settings: AuthSettings) -> None:
+        self.settings = settings
+        self.token: str | None = None
+        self.user: User | None = None
+        self._verified: Any = None
+        self._claims: TokenClaims | None = None
+
+    async def authenticate(self, token: str) -> None:
+        """Validate ``token`` with its issuer's validator and keep the outcome."""
+        settings = self.settings
+        router = settings.router
+        if router is not None:
+            provider = router.provider_for(token)
+            if provider is not None:  # another issuer: the provider makes the User
+                self.user = await provider.validate_token(token)
+                self.token = token
+                return
+        verify = settings.verify
+        if verify is not None:  # JWTManager: engine claims, no pydantic model built yet
+            verified = await verify(token)
+            self.user = _user_of(verified)
+        else:  # any object with the documented validate_token()
+            verified = self._claims = await settings.jwt_manager.validate_token(token)
+            self.user = verified.to_user()
+        self._verified = verified
+        self.token = token
+
+    @property
+    def claims(self) -> TokenClaims | None:
+        """The validated claims of the request's own token (``None`` when anonymous
+        or when a provider validated the token)."""
+        if self._claims is None and self._verified is not None:
+            self._claims = token_claims(self._verified)
+        return self._claims
+
+
+_USERS: dict[tuple[str, str, str, int], User] = {}
+_USERS_MAX = 4096
+
+
+def _user_of(verified: Any) -> User:
+    """The :class:`User` of engine-verified claims, shared by the requests of one token.
+
+    Sharing is safe because a ``User`` is deeply immutable (frozen model, tuple
+    fields, read-only ``extra``). The token was just verified (signature, expiry,
+    revocation); only building the pydantic model again is skipped when the same
+    token comes back. Keyed by the token's issuer, subject, id and expiry, never by
+    the token itself.
+    """
+    key = (verified.issuer, verified.user_id, verified.jti, verified.expires_at)
+    user = _USERS.get(key)
+    if user is None:
+        user = User.from_claims(verified)
+        if len(_USERS) >= _USERS_MAX:
+            _USERS.clear()
+        _USERS[key] = user
+    return user
+
+
+class TokenCredentials(AuthCredentials):
+    """``request.auth`` of an authenticated request.
+
+    ``scopes`` holds ``"authenticated"`` and the user's permissions (Starlette's
+    convention, for ``starlette.authentication.requires``); ``claims`` and ``token``
+    are the validated claims and the raw token.
+    """
+
+    def __init__(self, context: AuthContext) -> None:  # no super().__init__: lazy scopes
+        self._context = context
+
+    @property
+    def scopes(self) -> list[str]:  # type: ignore[override]
+        user = self._context.user
+        return ["authenticated", *user.permissions] if user is not None else []
+
+    @property
+    def claims(self) -> TokenClaims | None:
+        """The validated claims (``None`` for a provider's token)."""
+        return self._context.claims
+
+    @property
+    def token(self) -> str | None:
+        """The raw, validated token."""
+        return self._context.token

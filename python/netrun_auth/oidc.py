@@ -452,9 +452,7 @@ def _make_user(
         "display_name": name if isinstance(name, str) else None,
         "token_id": token_id if isinstance(token_id, str) else None,
         "extra": extra,
+        "scopes": tuple(claims.scopes),
+        "issuer": claims.issuer,
     }
-    if "scopes" in User.model_fields:
-        fields["scopes"] = tuple(claims.scopes)
-    if "issuer" in User.model_fields:
-        fields["issuer"] = claims.issuer
     return User(**fields)

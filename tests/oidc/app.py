@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, WebSocket
 
 from netrun_auth import AuthConfig, JWTManager
-from netrun_auth.dependencies import CurrentUser, require_roles
+from netrun_auth.dependencies import CurrentUser, require_roles, require_scopes
 from netrun_auth.integrations.azure_ad import AzureADConfig, AzureADProvider
 from netrun_auth.integrations.openapi import add_entra_scheme
 from netrun_auth.middleware import AuthenticationMiddleware
@@ -23,8 +23,8 @@ def _describe(user: User) -> dict[str, Any]:
         "user_id": user.user_id,
         "organization_id": user.organization_id,
         "roles": list(user.roles),
-        "scopes": list(getattr(user, "scopes", ())),
-        "issuer": getattr(user, "issuer", None),
+        "scopes": list(user.scopes),
+        "issuer": user.issuer,
     }
 
 
@@ -44,8 +44,6 @@ def openapi_app() -> FastAPI:
 
 def mixed_app() -> FastAPI:
     """Our own tokens and Entra tokens through one middleware and the same dependencies."""
-    from netrun_auth.dependencies import require_scopes  # http10's
-
     manager = JWTManager(AuthConfig(_env_file=None))
     azure = AzureADProvider(AzureADConfig(_env_file=None))
 
@@ -86,5 +84,5 @@ def mixed_app() -> FastAPI:
         await websocket.close()
 
     add_entra_scheme(app, azure.azure)
-    app.add_middleware(AuthenticationMiddleware, jwt_manager=manager, providers=[azure])  # type: ignore[call-arg]
+    app.add_middleware(AuthenticationMiddleware, jwt_manager=manager, providers=[azure])
     return app

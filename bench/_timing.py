@@ -1,11 +1,16 @@
-"""Timing helpers shared by the benchmarks: best-of-N wall clock per operation."""
+"""Timing helpers shared by the benchmarks: best-of-N wall clock per operation.
+
+(``machine`` comes from the support package shared with the tests, ``netrun_testing``.)
+"""
 
 from __future__ import annotations
 
-import os
-import platform
 import time
 from collections.abc import Awaitable, Callable
+
+from netrun_testing.machine import machine
+
+__all__ = ["machine", "per_op_us", "per_op_us_async", "row"]
 
 
 def per_op_us(fn: Callable[[], object], ops: int, repeat: int = 5) -> float:
@@ -28,18 +33,6 @@ async def per_op_us_async(fn: Callable[[], Awaitable[object]], ops: int, repeat:
             await fn()
         best = min(best, (time.perf_counter_ns() - start) / ops / 1000)
     return best
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(
-                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def row(name: str, ours: float, peer: float, peer_name: str) -> str:

@@ -23,12 +23,13 @@ import asyncio
 import itertools
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+
+from netrun_testing.ports import free_port, wait_for_port
 
 PASSWORD = "correct horse battery staple"
 M, T, P = 19456, 2, 1
@@ -110,12 +111,6 @@ def serve(port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def _burst(base: str, path: str, logins: int) -> tuple[list[float], float]:
     import httpx
 
@@ -153,22 +148,15 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def bench_server(logins: int) -> None:
-    import httpx
 
-    port = _free_port()
+    port = free_port()
     child = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(port)],
         stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):  # up to ~10 s for the server to come up
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
+        if not wait_for_port(port, child):
             raise RuntimeError("server did not start")
         print(f"\n## /health while {logins} logins verify concurrently (uvicorn, 1 worker)")
         for label, path in (
@@ -226,15 +214,15 @@ def bench_rbac(n: int) -> None:
             "RBACManager.has_permission(User, p, org=B)",
             lambda: hp(user, "x:y", organization_id="b"),
         ),
-        ("_core RoleRegistry.has_permission memo hit", lambda: raw.has_permission(names, "x:y")),
+        ("_core RoleRegistry.check memo hit", lambda: raw.check(names, "x:y")),
     ]
     for label, fn in cases:
         print(f"{label:48} {per_call(fn, n):6.2f} µs/check")
 
     # Memo misses: every check a role set not seen before (3 chain heads of 100 roles).
     combos = itertools.cycle(itertools.combinations([r.name for r in roles], 3))
-    miss = per_call(lambda: raw.has_permission(list(next(combos)), "res0_0:read"), n)
-    print(f"{'_core RoleRegistry.has_permission memo miss':48} {miss:6.2f} µs/check")
+    miss = per_call(lambda: raw.check(list(next(combos)), "res0_0:read"), n)
+    print(f"{'_core RoleRegistry.check memo miss':48} {miss:6.2f} µs/check")
 
 
 def main() -> None:

@@ -16,17 +16,17 @@ import argparse
 import asyncio
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from pathlib import Path
 
 import redis.asyncio
 
 from netrun_auth import AuthConfig, JWTManager, MemoryStore, _core
+from netrun_testing.keys import generate_key_pair
+from netrun_testing.redis_servers import RedisServer
 
 
 class NoStore:
@@ -40,14 +40,14 @@ class NoStore:
 
 
 def config() -> AuthConfig:
-    private, public = _core.generate_key("ed25519")
+    pair = generate_key_pair("ed25519")
     return AuthConfig(
         _env_file=None,
         jwt_issuer="bench",
         jwt_audience="bench-api",
         jwt_algorithm="EdDSA",
-        jwt_private_key=private.decode(),
-        jwt_public_key=public.decode(),
+        jwt_private_key=pair.private_pem,
+        jwt_public_key=pair.public_pem,
         redis_timeout_seconds=2.0,
         redis_key_prefix="netrun-bench:",
     )
@@ -92,29 +92,6 @@ async def rate_concurrent(
     return done / (time.perf_counter() - started)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_redis(workdir: str) -> tuple[subprocess.Popen[bytes], str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        sys.exit("redis-server not found: install it or pass --redis URL")
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(200):
-        with suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
-            break
-        time.sleep(0.05)
-    return process, f"redis://127.0.0.1:{port}/0"
-
-
 async def run(args: argparse.Namespace, url: str) -> dict[str, float]:
     cfg = config()
     engine_only = JWTManager(cfg, store=NoStore())  # type: ignore[arg-type]
@@ -150,18 +127,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    process = None
-    workdir = tempfile.TemporaryDirectory()
-    url = args.redis
-    if url is None:
-        process, url = start_redis(workdir.name)
-    try:
-        rates = asyncio.run(run(args, url))
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(10)
-        workdir.cleanup()
+    if args.redis is not None:
+        rates = asyncio.run(run(args, args.redis))
+    else:
+        if shutil.which("redis-server") is None:
+            sys.exit("redis-server not found: install it or pass --redis URL")
+        with tempfile.TemporaryDirectory() as workdir, RedisServer(Path(workdir)) as server:
+            rates = asyncio.run(run(args, server.url))
 
     base = rates["engine only (no store)"]
     print(f"# {platform.python_implementation()} {platform.python_version()}, "

@@ -1,31 +1,32 @@
 """Shared fixtures: key pairs made once per run, configs/managers built from them, and
-apps of ``tests/http/apps.py`` served by real uvicorn processes."""
+apps of ``tests/http/apps.py`` served by real uvicorn processes.
+
+Keys, key files and the server launchers come from the support package shared with the
+benchmarks (``netrun_testing``, in ``testing/``); the fixtures keep their names here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from netrun_auth import AuthConfig, JWTManager, _core
+from netrun_auth import AuthConfig, JWTManager
+from netrun_testing.keys import (
+    HS_SECRET,
+    KEY_KIND_OF,
+    KeyFiles,
+    KeyPair,
+    generate_key_pair,
+    write_key_files,
+)
+from netrun_testing.servers import Server, base_env, start_server, uvicorn_args
 
-from .http.support import AUDIENCE, HERE, ISSUER, Keys, Server, base_env, start_server, uvicorn_args
+from .http.support import HERE
 
-KEY_KIND_OF = {
-    "RS256": "rsa2048", "RS384": "rsa2048", "RS512": "rsa2048",
-    "PS256": "rsa2048", "PS384": "rsa2048", "PS512": "rsa2048",
-    "ES256": "p256", "ES384": "p384", "EdDSA": "ed25519",
-}  # fmt: skip
-HS_SECRET = "s" * 64
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    private_pem: str
-    public_pem: str
+__all__ = ["HS_SECRET", "KEY_KIND_OF", "KeyPair"]
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +36,7 @@ def keys() -> Callable[[str], KeyPair]:
 
     def get(kind: str) -> KeyPair:
         if kind not in made:
-            private, public = _core.generate_key(kind.split(":")[0])
-            made[kind] = KeyPair(private.decode(), public.decode())
+            made[kind] = generate_key_pair(kind.split(":")[0])
         return made[kind]
 
     return get
@@ -75,24 +75,15 @@ def manager(make_config: Callable[..., AuthConfig]) -> JWTManager:
 
 
 @pytest.fixture(scope="session")
-def key_files(tmp_path_factory: pytest.TempPathFactory) -> Keys:
-    directory = tmp_path_factory.mktemp("keys")
-    private_pem, public_pem = _core.generate_key("rsa2048")
-    (directory / "private.pem").write_bytes(private_pem)
-    (directory / "public.pem").write_bytes(public_pem)
-    return Keys(directory / "private.pem", directory / "public.pem")
+def key_files(tmp_path_factory: pytest.TempPathFactory) -> KeyFiles:
+    """An RSA key pair on disk; ``.env()`` gives the ``NETRUN_AUTH_*`` settings of the apps."""
+    return write_key_files(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture(scope="session")
-def token_factory(key_files: Keys):
+def token_factory(key_files: KeyFiles):
     """``make(user_id, **claims) -> TokenPair`` issued with the test keys (as a server would)."""
-    config = AuthConfig(
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        jwt_private_key_path=str(key_files.private_path),
-        jwt_public_key_path=str(key_files.public_path),
-        _env_file=None,
-    )
+    config = AuthConfig(**key_files.settings(), _env_file=None)
     manager = JWTManager(config)
 
     def make(user_id: str = "user123", **claims):
@@ -102,7 +93,7 @@ def token_factory(key_files: Keys):
 
 
 @pytest.fixture(scope="module")
-def test_app_server(request, key_files: Keys, tmp_path_factory) -> Iterator[Server]:
+def test_app_server(request, key_files: KeyFiles, tmp_path_factory) -> Iterator[Server]:
     """Serve the factory ``tests/http/apps.py:<param>`` (use with indirect parametrize
     or ``@pytest.mark.parametrize("test_app_server", [...], indirect=True)``)."""
     name = request.param

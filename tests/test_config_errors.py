@@ -96,3 +96,50 @@ def test_inline_and_path_both_set(keys, tmp_path):
     path.write_text(keys("rsa2048").private_pem)
     with pytest.raises(ConfigurationError, match="set one of them"):
         JWTManager(config(jwt_private_key=keys("rsa2048").private_pem, jwt_private_key_path=path))
+
+
+def test_hmac_secret_is_long_enough_for_every_allowed_algorithm():
+    # Issue 10, defect 6: a 32-byte secret signing HS256 verified HS512 as well.
+    with pytest.raises(
+        ConfigurationError, match=r"jwt_secret: HS512 needs a secret of at least 64"
+    ):
+        JWTManager(
+            config(
+                jwt_algorithm="HS256",
+                jwt_allowed_algorithms=["HS256", "HS512"],
+                jwt_secret="x" * 32,
+            )
+        )
+    with pytest.raises(ConfigurationError, match="HS384 needs a secret of at least 48"):
+        JWTManager(
+            config(jwt_algorithm="HS256", jwt_allowed_algorithms="HS256,HS384", jwt_secret="x" * 40)
+        )
+    JWTManager(
+        config(
+            jwt_algorithm="HS256", jwt_allowed_algorithms=["HS256", "HS512"], jwt_secret="x" * 64
+        )
+    )
+
+
+def test_defaults_and_bounds_come_from_the_engine():
+    from netrun_auth import _core
+
+    defaults = AuthConfig(_env_file=None)
+    assert defaults.leeway_seconds == _core.DEFAULT_LEEWAY_SECONDS
+    assert defaults.max_token_bytes == _core.DEFAULT_MAX_TOKEN_BYTES
+    assert defaults.token_cache_size == _core.DEFAULT_TOKEN_CACHE_SIZE
+    assert defaults.access_token_ttl_seconds == _core.DEFAULT_ACCESS_TTL_SECONDS
+    assert defaults.refresh_token_ttl_seconds == _core.DEFAULT_REFRESH_TTL_SECONDS
+    assert defaults.password_argon2_memory_kib == _core.DEFAULT_ARGON2_MEMORY_KIB
+    # The two leeway caps agree: AuthConfig's bound is the engine's.
+    config(leeway_seconds=_core.MAX_LEEWAY_SECONDS)
+    with pytest.raises(ConfigurationError, match="leeway_seconds"):
+        config(leeway_seconds=_core.MAX_LEEWAY_SECONDS + 1)
+    with pytest.raises(ConfigurationError, match="leeway_seconds: must be between 0 and"):
+        _core.TokenEngine(
+            issuer="i",
+            audience="a",
+            algorithm="HS256",
+            secret=("jwt_secret", b"s" * 64),
+            leeway_seconds=_core.MAX_LEEWAY_SECONDS + 1,
+        )

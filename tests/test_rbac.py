@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from netrun_auth.exceptions import AuthorizationError, ConfigurationError
-from netrun_auth.rbac import CROSS_TENANT_PERMISSION, DEFAULT_ROLES, RBACManager
+from netrun_auth.rbac import (
+    CROSS_TENANT_PERMISSION,
+    DEFAULT_ROLES,
+    RBACManager,
+    can_access_organization,
+)
 from netrun_auth.types import Role, TokenClaims, User
 
 
@@ -278,3 +283,46 @@ def test_require_permission_raises_authorization_error(rbac: RBACManager) -> Non
     assert "projects:delete" in info.value.message
     with pytest.raises(AuthorizationError):
         rbac.require_permission(_user(roles=["admin"]), "users:read", organization_id="org-b")
+
+
+# Issue 10, defect 2: wildcards and the cross-tenant permission; one organization rule.
+
+
+@pytest.mark.parametrize("wildcard", ["*", "organizations:*"])
+def test_wildcards_never_grant_cross_tenant(rbac: RBACManager, wildcard: str) -> None:
+    rbac.add_role(Role(name="wild", permissions=[wildcard]))
+    assert not rbac.has_permission(["wild"], CROSS_TENANT_PERMISSION)
+    assert not rbac.has_permission(_user(roles=["wild"]), CROSS_TENANT_PERMISSION)
+    assert not rbac.has_permissions(["wild"], [CROSS_TENANT_PERMISSION], require_all=False)
+    with pytest.raises(AuthorizationError):
+        rbac.require_permission(_user(roles=["wild"]), CROSS_TENANT_PERMISSION)
+    # Nor when the token itself carries the wildcard.
+    assert not rbac.has_permission(_user(permissions=[wildcard]), CROSS_TENANT_PERMISSION)
+    assert not can_access_organization(_user(roles=["wild"]), "org-b", rbac)
+    assert not can_access_organization(_user(permissions=[wildcard]), "org-b", rbac)
+    # The wildcard still covers everything else.
+    assert rbac.has_permission(["wild"], "organizations:read")
+
+
+def test_can_access_organization_is_one_rule(rbac: RBACManager) -> None:
+    rbac.add_role(Role(name="support", permissions=[CROSS_TENANT_PERMISSION]))
+    alice = _user(roles=["viewer"])
+    assert can_access_organization(alice, "org-a")
+    assert not can_access_organization(alice, "org-b")
+    assert not can_access_organization(alice, "org-b", rbac)
+    # A role assigned in org-b: the engine's checks and the organization gate agree.
+    rbac.assign_role("alice", "editor", organization_id="org-b")
+    assert rbac.has_permission(alice, "projects:update", organization_id="org-b")
+    assert can_access_organization(alice, "org-b", rbac)
+    assert not can_access_organization(alice, "org-c", rbac)
+    # Bypass roles: carried, or inherited through the manager.
+    assert can_access_organization(alice, "org-c", bypass_roles=["viewer"])
+    assert can_access_organization(_user(roles=["admin"]), "org-c", rbac, bypass_roles=["viewer"])
+    assert not can_access_organization(_user(roles=["admin"]), "org-c", bypass_roles=["viewer"])
+    # The literal permission: in the token, or through a role (global assignment too).
+    assert can_access_organization(_user(permissions=[CROSS_TENANT_PERMISSION]), "org-z")
+    assert can_access_organization(_user(roles=["support"]), "org-z", rbac)
+    rbac.assign_role("bob", "support")
+    assert can_access_organization(_user(user_id="bob"), "org-z", rbac)
+    # No home organization: foreign everywhere.
+    assert not can_access_organization(_user(organization_id=None), "org-a", rbac)

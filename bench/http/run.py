@@ -18,21 +18,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from netrun_testing.keys import write_key_files
+from netrun_testing.machine import machine
+from netrun_testing.ports import free_port, wait_for_port
+from netrun_testing.redis_servers import RedisServer
 
 HERE = Path(__file__).resolve().parent
 ISSUER = "bench-issuer"
@@ -49,39 +49,12 @@ VARIANTS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"uvicorn exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("uvicorn did not start")
-
-
 def make_keys_and_token(key_dir: Path) -> str:
-    from netrun_auth import AuthConfig, JWTManager, _core
+    """Write the server's key pair into ``key_dir``; return a long-lived access token."""
+    from netrun_auth import AuthConfig, JWTManager
 
-    private_pem, public_pem = _core.generate_key("rsa2048")
-    (key_dir / "private.pem").write_bytes(private_pem)
-    (key_dir / "public.pem").write_bytes(public_pem)
-    config = AuthConfig(
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        jwt_private_key_path=str(key_dir / "private.pem"),
-        jwt_public_key_path=str(key_dir / "public.pem"),
-        access_token_expire_minutes=60,
-        _env_file=None,
-    )
+    keys = write_key_files(key_dir, issuer=ISSUER, audience=AUDIENCE)
+    config = AuthConfig(**keys.settings(), access_token_expire_minutes=60, _env_file=None)
     pair = asyncio.run(
         JWTManager(config).generate_token_pair(
             "bench-user", organization_id="bench-org", roles=["user"], permissions=["r:read"]
@@ -123,7 +96,8 @@ def run_variant(variant: str, env: dict[str, str], token: str, args) -> Run:
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=HERE, env={**env, "BENCH_VARIANT": variant})
     try:
-        wait_ready(port, proc)
+        if not wait_for_port(port, proc):
+            raise SystemExit(f"uvicorn did not start (exit status {proc.poll()})")
         url = f"http://127.0.0.1:{port}/r"
         # Every variant gets the same request (the unprotected app ignores the header),
         # so the difference is what checking the token costs.
@@ -142,44 +116,6 @@ def run_variant(variant: str, env: dict[str, str], token: str, args) -> Run:
         proc.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A throw-away redis-server on a free loopback port (no persistence)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(port, proc)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per route")
@@ -196,7 +132,11 @@ def main() -> int:
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server not found: apt-get install redis-server")
 
-    with tempfile.TemporaryDirectory(prefix="netrun-bench-") as tmp, redis_server() as redis_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="netrun-bench-") as tmp,
+        RedisServer(Path(tmp) / "redis") as redis,
+    ):
+        redis_url = redis.url
         token = make_keys_and_token(Path(tmp))
         env = {
             **os.environ,

@@ -9,7 +9,7 @@ from typing import Annotated
 import redis.asyncio as redis
 from fastapi import Depends, FastAPI, Form, HTTPException, status
 
-from netrun_auth import AuthConfig, JWTManager
+from netrun_auth import AuthConfig, JWTManager, PasswordManager
 from netrun_auth.dependencies import get_current_user
 from netrun_auth.middleware import AuthenticationMiddleware
 from netrun_auth.types import User
@@ -18,15 +18,17 @@ from netrun_auth.types import User
 config = AuthConfig()
 jwt_manager = JWTManager(config)
 redis_client = redis.from_url(config.redis_url)
+password_manager = PasswordManager(config)
 
-# Stand-in for your user database: username -> (password, user id, organization, roles).
-USERS = {"demo": ("password", "user123", "org456", ["user"])}
+# Stand-in for your user database: username -> (argon2id hash, user id, organization, roles).
+USERS = {"demo": (password_manager.hash_password("password"), "user123", "org456", ["user"])}
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     yield
     await redis_client.aclose()
+    password_manager.close()
 
 
 app = FastAPI(lifespan=lifespan)
@@ -49,7 +51,10 @@ async def get_profile(user: Annotated[User, Depends(get_current_user)]):
 async def login(username: Annotated[str, Form()], password: Annotated[str, Form()]):
     # The form fields match `curl -d "username=demo&password=password"`.
     known = USERS.get(username)
-    if known is None or known[0] != password:
+    if known is None:
+        await password_manager.dummy_verify_async()  # as slow as a wrong password
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid username or password")
+    if not await password_manager.verify_password_async(password, known[0]):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid username or password")
     _, user_id, organization_id, roles = known
     token_pair = await jwt_manager.generate_token_pair(

@@ -11,9 +11,10 @@ from netrun_auth.rbac import DEFAULT_ROLES
 
 from config import config
 
-# Revocations (logout, refresh-token reuse) are shared by every worker through Redis.
-# The client connects lazily, on first use.
-redis_client = redis.from_url(config.redis_url)
+# Revocations (logout, refresh-token reuse) are shared by every worker through Redis;
+# the client connects lazily, on first use. An empty NETRUN_AUTH_REDIS_URL (what
+# `netrun-auth demo` sets) keeps them in this process's memory instead: one worker only.
+redis_client = redis.from_url(config.redis_url) if config.redis_url else None
 jwt_manager = JWTManager(config, redis_client)
 
 # Roles grant permissions (viewer < user < admin, wildcards such as "users:*"), so
@@ -26,5 +27,6 @@ password_manager = PasswordManager(config)
 
 async def shutdown() -> None:
     """Release what the objects above hold."""
-    await redis_client.aclose()
+    if redis_client is not None:
+        await redis_client.aclose()
     password_manager.close()

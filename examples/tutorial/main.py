@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
-from fastapi.responses import JSONResponse
 
 from netrun_auth.dependencies import (
     get_current_token,
@@ -17,16 +16,15 @@ from netrun_auth.dependencies import (
     require_permissions,
     require_roles,
 )
-from netrun_auth.exceptions import AuthenticationError
-from netrun_auth.middleware import AuthenticationMiddleware, www_authenticate
+from netrun_auth.middleware import AuthenticationMiddleware
 from netrun_auth.types import TokenPair, User
 
-import auth
-from auth import jwt_manager, password_manager, rbac_manager, redis_client
+from auth import jwt_manager, password_manager, rbac_manager, redis_client, shutdown
 from config import config, verify_config
 from models import LoginRequest, RefreshTokenRequest
 
-# Stand-in for your user database: email -> (password hash, user_id, organization, roles).
+# Stand-in for your user database: email -> (argon2id hash, user_id, organization, roles).
+# A real app stores the hash at sign-up; here it is made once, at import.
 USERS = {
     "demo@example.com": (password_manager.hash_password("password"), "user123", "org456", ["user"]),
     "admin@example.com": (password_manager.hash_password("admin"), "admin1", "org456", ["admin"]),
@@ -37,7 +35,7 @@ USERS = {
 async def lifespan(app: FastAPI):
     verify_config()
     yield
-    await auth.shutdown()
+    await shutdown()
 
 
 app = FastAPI(title="My API", version="1.0.0", lifespan=lifespan)
@@ -51,13 +49,9 @@ app.add_middleware(
     rbac_manager=rbac_manager,  # require_permissions resolves roles through it
 )
 
-
-@app.exception_handler(AuthenticationError)
-async def auth_error_handler(request, exc: AuthenticationError):
-    """Every auth failure (401/403/503) answers with the error's JSON body."""
-    challenge = www_authenticate(exc)  # RFC 6750 header for 401/403
-    headers = {"WWW-Authenticate": challenge} if challenge else None
-    return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+# No exception handler is needed for auth errors: the middleware and the dependencies
+# answer every failure with its JSON body and status (401/403/429/503), the RFC 6750
+# WWW-Authenticate header, and WebSocket close code 1008.
 
 
 @app.get("/health")

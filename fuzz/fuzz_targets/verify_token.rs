@@ -25,11 +25,11 @@ fn engine() -> &'static TokenEngine {
         ];
         config.cache_size = 0;
         let keys = KeyConfig {
-            private_key: Some(("ed".into(), include_bytes!("../keys/ed25519.pem").to_vec())),
-            secret: Some(("secret".into(), SECRET.to_vec())),
+            private_key: Some(include_bytes!("../keys/ed25519.pem").to_vec()),
+            secret: Some(SECRET.to_vec()),
             verification_keys: vec![
-                ("rsa".into(), include_bytes!("../keys/rsa2048.pub.pem").to_vec()),
-                ("p256".into(), include_bytes!("../keys/p256.pub.pem").to_vec()),
+                include_bytes!("../keys/rsa2048.pub.pem").to_vec(),
+                include_bytes!("../keys/p256.pub.pem").to_vec(),
             ],
             ..KeyConfig::default()
         };

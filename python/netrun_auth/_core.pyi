@@ -1,8 +1,25 @@
 """Typed stubs of the Rust extension ``netrun_auth._core`` (private: use the public modules)."""
 
-from typing import Any, final
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, final
 
 __version__: str
+
+# --- Defaults and bounds of the engine's settings (crates/netrun-auth/src/defaults.rs) ----
+
+DEFAULT_ACCESS_TTL_SECONDS: int
+DEFAULT_REFRESH_TTL_SECONDS: int
+DEFAULT_LEEWAY_SECONDS: int
+MAX_LEEWAY_SECONDS: int
+DEFAULT_MAX_TOKEN_BYTES: int
+MAX_TOKEN_BYTES_LOWER_BOUND: int
+MAX_TOKEN_BYTES_UPPER_BOUND: int
+DEFAULT_TOKEN_CACHE_SIZE: int
+DEFAULT_ARGON2_MEMORY_KIB: int
+DEFAULT_ARGON2_ITERATIONS: int
+DEFAULT_ARGON2_PARALLELISM: int
+DEFAULT_PASSWORD_MIN_LENGTH: int
+DEFAULT_PASSWORD_MAX_LENGTH: int
 
 @final
 class Claims:
@@ -52,26 +69,29 @@ class TokenEngine:
     """Key set, claim rules and verified-token cache. Keys are parsed once, here.
 
     Each key argument is ``(setting name, PEM or JWK bytes)``; the name is used in errors.
+    Every ``str`` argument must be Unicode text (``InvalidInputError`` otherwise), except
+    tokens: a token with lone surrogates is a ``TokenInvalidError`` (``token_malformed``).
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         issuer: str,
         audience: str,
-        algorithm: str = "RS256",
+        algorithm: str | None = None,
         allowed_algorithms: list[str] | None = None,
         signing_key: tuple[str, bytes] | None = None,
         public_key: tuple[str, bytes] | None = None,
         verification_keys: list[tuple[str, bytes]] | None = None,
         secret: tuple[str, bytes] | None = None,
         key_id: str | None = None,
-        access_ttl_seconds: int = 900,
-        refresh_ttl_seconds: int = 2_592_000,
-        leeway_seconds: int = 30,
-        max_token_bytes: int = 8192,
-        cache_size: int = 10_000,
-    ) -> None: ...
+        access_ttl_seconds: int = ...,
+        refresh_ttl_seconds: int = ...,
+        leeway_seconds: int = ...,
+        max_token_bytes: int = ...,
+        cache_size: int = ...,
+    ) -> TokenEngine:
+        """``algorithm`` None: RS256. The other defaults are the ``DEFAULT_*`` constants."""
     @property
     def algorithm(self) -> str: ...
     @property
@@ -89,8 +109,9 @@ class TokenEngine:
         extra_json: str | None = None,
         session_id: str | None = None,
     ) -> IssuedPair: ...
-    def verify(self, token: str, expected_type: str | None = "access") -> Claims:
-        """Verify signature and claims; ``expected_type=None`` accepts either type."""
+    def verify(self, token: str, expected_type: str | None = ...) -> Claims:
+        """Verify signature and claims of a token of ``expected_type`` (default ``"access"``);
+        ``expected_type=None`` accepts either type."""
     def jwks(self) -> dict[str, Any]: ...
     def cache_len(self) -> int: ...
 
@@ -128,7 +149,7 @@ class MemoryStore:
 class Keyspace:
     """Store key names: one prefix, a hash tag per user (one Cluster slot), never a raw token."""
 
-    def __init__(self, prefix: str = "netrun:") -> None: ...
+    def __new__(cls, prefix: str = "netrun:") -> Keyspace: ...
     def check_keys(self, claims: Claims) -> list[str]:
         """[token key, session key, user key]: what one validation reads."""
     def token(self, user_id: str, jti: str) -> str: ...
@@ -158,72 +179,81 @@ def redis_scripts() -> list[tuple[str, str]]:
 CROSS_TENANT_PERMISSION: str
 """Lets home roles act on other organizations' resources; never granted by a wildcard."""
 
-_RoleTuple = tuple[str, list[str], str | None, list[str]]
+class _RoleLike(Protocol):
+    """What crosses as a role: a ``netrun_auth.types.Role`` or any object with these."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def permissions(self) -> Sequence[str]: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def inherits(self) -> Sequence[str]: ...
+
+class _SubjectLike(Protocol):
+    """What crosses as a subject: a ``User`` or ``TokenClaims``; ``permissions``,
+    ``user_id`` and ``organization_id`` are read when present."""
+
+    @property
+    def roles(self) -> Sequence[str]: ...
+
+_Subject = _SubjectLike | str | Iterable[str]
+
+@final
+class RoleDefinition:
+    """A role as the registry holds it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def permissions(self) -> list[str]: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def inherits(self) -> list[str]: ...
 
 @final
 class RoleRegistry:
-    """Roles with inheritance and wildcards; memoised resolution; per-organization assignments."""
+    """Roles with inheritance and wildcards; memoised resolution; per-organization assignments.
+
+    A subject is a user-like object (``roles``, optionally ``permissions``, ``user_id``,
+    ``organization_id``), one role name, or an iterable of role names.
+    """
 
     def __init__(self) -> None: ...
-    def add_role(
-        self,
-        name: str,
-        permissions: list[str],
-        description: str | None = None,
-        inherits: list[str] = ...,
-    ) -> None:
+    def add_role(self, role: _RoleLike) -> None:
         """Add or replace a role; ConfigurationError for an unknown parent or a cycle."""
-    def add_roles(self, roles: list[_RoleTuple]) -> None:
-        """(name, permissions, description, inherits) tuples, atomically, parents in any order."""
+    def add_roles(self, roles: Sequence[_RoleLike]) -> None:
+        """Add or replace several roles atomically; parents may come in any order."""
     def remove_role(self, name: str) -> bool:
         """False if absent; ConfigurationError while other roles inherit it."""
-    def get_role(self, name: str) -> _RoleTuple | None: ...
+    def get_role(self, name: str) -> RoleDefinition | None: ...
+    def roles(self) -> list[RoleDefinition]:
+        """Every role, sorted by name."""
     def role_names(self) -> list[str]: ...
     def __len__(self) -> int: ...
-    def __contains__(self, name: str) -> bool: ...
-    def permissions(self, roles: list[str]) -> list[str]:
-        """The resolved permissions of a role set, sorted."""
-    def has_permission(self, roles: list[str], permission: str) -> bool: ...
+    def __contains__(self, name: str, /) -> bool: ...
     def check(
-        self,
-        permission: str,
-        *,
-        roles: list[str],
-        permissions: list[str] = ...,
-        user_id: str | None = None,
-        organization_id: str | None = None,
-        resource_organization_id: str | None = None,
+        self, subject: _Subject, permission: str, resource_organization_id: str | None = None
     ) -> bool:
         """Whether the subject may do `permission` on a resource of `resource_organization_id`."""
     def authorize(
-        self,
-        permission: str,
-        *,
-        roles: list[str],
-        permissions: list[str] = ...,
-        user_id: str | None = None,
-        organization_id: str | None = None,
-        resource_organization_id: str | None = None,
+        self, subject: _Subject, permission: str, resource_organization_id: str | None = None
     ) -> None:
         """Like check, raising AuthorizationError when denied."""
     def subject_permissions(
-        self,
-        *,
-        roles: list[str],
-        permissions: list[str] = ...,
-        user_id: str | None = None,
-        organization_id: str | None = None,
-        resource_organization_id: str | None = None,
+        self, subject: _Subject, resource_organization_id: str | None = None
     ) -> list[str]: ...
     def subject_roles(
-        self,
-        *,
-        roles: list[str],
-        user_id: str | None = None,
-        organization_id: str | None = None,
-        resource_organization_id: str | None = None,
+        self, subject: _Subject, resource_organization_id: str | None = None
     ) -> list[str]:
         """Direct and inherited roles in that organization, sorted."""
+    def can_access_organization(
+        self, subject: _Subject, organization_id: str, bypass_roles: Sequence[str] = ...
+    ) -> bool:
+        """Home organization, an assigned role there, a bypass role, or the literal
+        cross-tenant permission (never a wildcard)."""
     def assign_role(self, user_id: str, role: str, organization_id: str | None = None) -> None: ...
     def unassign_role(
         self, user_id: str, role: str, organization_id: str | None = None
@@ -235,18 +265,21 @@ class RoleRegistry:
 class PasswordHasher:
     """argon2id hashing; verifies argon2 and bcrypt ($2a/$2b/$2y). Releases the GIL."""
 
-    def __init__(
-        self, *, memory_kib: int = 19456, iterations: int = 2, parallelism: int = 1
-    ) -> None: ...
+    def __new__(
+        cls, *, memory_kib: int = ..., iterations: int = ..., parallelism: int = ...
+    ) -> PasswordHasher:
+        """Defaults: the ``DEFAULT_ARGON2_*`` constants (OWASP)."""
     @property
     def memory_kib(self) -> int: ...
     @property
     def iterations(self) -> int: ...
     @property
     def parallelism(self) -> int: ...
-    def hash(self, password: str) -> str: ...
+    def hash(self, password: str) -> str:
+        """InvalidInputError for a password that is not Unicode text."""
     def verify(self, password: str, hash: str) -> bool:
-        """False for a wrong password; PasswordHashError for an unusable hash."""
+        """False for a wrong password or one that is not Unicode text;
+        PasswordHashError for an unusable hash."""
     def needs_rehash(self, hash: str) -> bool: ...
     def dummy_verify(self, password: str | None = None) -> None: ...
 
@@ -254,16 +287,16 @@ class PasswordHasher:
 class PasswordPolicy:
     """Length (code points) and optional character classes."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
-        min_length: int = 8,
-        max_length: int = 128,
+        min_length: int = ...,
+        max_length: int = ...,
         require_uppercase: bool = False,
         require_lowercase: bool = False,
         require_digit: bool = False,
         require_special: bool = False,
-    ) -> None: ...
+    ) -> PasswordPolicy: ...
     @property
     def min_length(self) -> int: ...
     @property

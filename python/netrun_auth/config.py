@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from . import _core
 from .exceptions import ConfigurationError
 
 __all__ = ["AuthConfig", "redact_url"]
@@ -58,11 +59,27 @@ class AuthConfig(BaseSettings):
     jwt_key_id: str | None = Field(None, description="`kid` to use instead of the key thumbprint")
 
     # Lifetimes and checks.
-    access_token_expire_minutes: int = Field(15, gt=0, le=24 * 60)
-    refresh_token_expire_days: int = Field(30, gt=0, le=365)
-    leeway_seconds: int = Field(30, ge=0, le=60, description="Clock skew tolerated")
-    max_token_bytes: int = Field(8192, ge=512, le=65536)
-    token_cache_size: int = Field(10_000, ge=0, description="Verified tokens remembered")
+    # Defaults and bounds are the engine's (netrun_auth._core), defined once there.
+    access_token_expire_minutes: int = Field(
+        _core.DEFAULT_ACCESS_TTL_SECONDS // 60, gt=0, le=24 * 60
+    )
+    refresh_token_expire_days: int = Field(
+        _core.DEFAULT_REFRESH_TTL_SECONDS // 86_400, gt=0, le=365
+    )
+    leeway_seconds: int = Field(
+        _core.DEFAULT_LEEWAY_SECONDS,
+        ge=0,
+        le=_core.MAX_LEEWAY_SECONDS,
+        description="Clock skew tolerated",
+    )
+    max_token_bytes: int = Field(
+        _core.DEFAULT_MAX_TOKEN_BYTES,
+        ge=_core.MAX_TOKEN_BYTES_LOWER_BOUND,
+        le=_core.MAX_TOKEN_BYTES_UPPER_BOUND,
+    )
+    token_cache_size: int = Field(
+        _core.DEFAULT_TOKEN_CACHE_SIZE, ge=0, description="Verified tokens remembered"
+    )
 
     # Redis (the scale-out store).
     redis_url: str = "redis://localhost:6379/0"
@@ -86,11 +103,11 @@ class AuthConfig(BaseSettings):
     auth_cookie_name: str | None = Field(None, description="Also read the token from this cookie")
 
     # Passwords (argon2id, OWASP defaults) and policy (NIST SP 800-63B).
-    password_argon2_memory_kib: int = Field(19_456, ge=8)
-    password_argon2_iterations: int = Field(2, ge=1)
-    password_argon2_parallelism: int = Field(1, ge=1)
-    password_min_length: int = Field(8, ge=1)
-    password_max_length: int = Field(128, ge=8, le=4096)
+    password_argon2_memory_kib: int = Field(_core.DEFAULT_ARGON2_MEMORY_KIB, ge=8)
+    password_argon2_iterations: int = Field(_core.DEFAULT_ARGON2_ITERATIONS, ge=1)
+    password_argon2_parallelism: int = Field(_core.DEFAULT_ARGON2_PARALLELISM, ge=1)
+    password_min_length: int = Field(_core.DEFAULT_PASSWORD_MIN_LENGTH, ge=1)
+    password_max_length: int = Field(_core.DEFAULT_PASSWORD_MAX_LENGTH, ge=8, le=4096)
     password_require_uppercase: bool = False
     password_require_lowercase: bool = False
     password_require_digit: bool = False

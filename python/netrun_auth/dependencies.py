@@ -36,7 +36,7 @@ from .context import SCOPE_KEY, AuthContext, AuthSettings
 from .credentials import extract_token
 from .exceptions import AuthenticationError, AuthorizationError, ConfigurationError
 from .providers import TokenProvider
-from .rbac import CROSS_TENANT_PERMISSION
+from .rbac import can_access_organization
 from .responses import NOT_AUTHENTICATED, auth_exception_handler
 from .types import TokenClaims, User
 
@@ -250,15 +250,11 @@ def _rbac_manager(conn: HTTPConnection, ctx: AuthContext) -> Any:
 
 
 def _missing_permissions(user: User, wanted: Iterable[str], rbac: Any) -> list[str]:
-    granted = user.permissions
-    missing = []
-    for permission in wanted:
-        if permission in granted:
-            continue
-        if rbac is not None and rbac.has_permission(user, permission):
-            continue
-        missing.append(permission)
-    return missing
+    # The engine decides (wildcards, and never the cross-tenant permission through
+    # one); without an RBAC manager only the token's exact permissions count.
+    if rbac is None:
+        return [p for p in wanted if p not in user.permissions]
+    return [p for p in wanted if not rbac.has_permission(user, p)]
 
 
 def require_permissions(*permissions: str) -> BearerAuth:
@@ -320,10 +316,12 @@ def require_organization(param: str = "org_id", *, bypass_roles: Iterable[str] =
     """Dependency for multi-tenant routes: the path parameter ``param`` must be the
     user's ``organization_id`` (403 otherwise; 401 when not authenticated).
 
-    Users holding one of ``bypass_roles`` (e.g. a platform operator role), or the
-    cross-tenant permission ``organizations:cross_tenant`` (in their token, or through
-    the registered RBAC manager; never through a wildcard), may access every
-    organization. Returns the :class:`User`.
+    Users with a role assigned in that organization through the registered RBAC
+    manager may access it too. Users holding one of ``bypass_roles`` (e.g. a platform
+    operator role), or the cross-tenant permission ``organizations:cross_tenant`` (in
+    their token, or through the registered RBAC manager; never through a wildcard),
+    may access every organization. The engine decides
+    (:func:`netrun_auth.rbac.can_access_organization`). Returns the :class:`User`.
     """
     bypass = tuple(bypass_roles)
 
@@ -337,24 +335,19 @@ def require_organization(param: str = "org_id", *, bypass_roles: Iterable[str] =
             raise ConfigurationError(
                 f"require_organization: the route has no path parameter {param!r}"
             ) from None
-        if user.organization_id is not None and str(requested) == user.organization_id:
-            return user
-        if bypass and user.has_any_role(*bypass):
-            return user
-        if _cross_tenant(user, _rbac_manager(conn, ctx)):
+        if _cross_tenant(user, str(requested), _rbac_manager(conn, ctx), bypass):
             return user
         raise AuthorizationError("Not a member of this organization", code="organization_forbidden")
 
     return BearerAuth(resolve, f"require_organization({param})")
 
 
-def _cross_tenant(user: User, rbac_manager: Any) -> bool:
-    if CROSS_TENANT_PERMISSION in user.permissions:
-        return True
-    # The literal permission, through roles: wildcards never cross organizations.
-    return rbac_manager is not None and CROSS_TENANT_PERMISSION in rbac_manager.get_permissions(
-        user
-    )
+def _cross_tenant(
+    user: User, organization_id: str, rbac_manager: Any, bypass_roles: tuple[str, ...]
+) -> bool:
+    # One rule, in the engine: home organization, a role assigned there, a bypass
+    # role, or the literal cross-tenant permission (never through a wildcard).
+    return can_access_organization(user, organization_id, rbac_manager, bypass_roles=bypass_roles)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -7,7 +7,8 @@ carries an HTTP ``status_code``, a stable machine-readable ``code`` and a human
 ``message`` that never contains a token, a key or a password.
 
 Configuration mistakes are :class:`ConfigurationError`: they are raised when
-objects are constructed, not while serving requests.
+objects are constructed, not while serving requests. An unusable argument of a
+call is an :class:`InvalidInputError`; both are ``ValueError`` subclasses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "AuthenticationError",
     "AuthorizationError",
     "ConfigurationError",
+    "InvalidInputError",
     "NetrunAuthError",
     "PasswordHashError",
     "StoreUnavailableError",
@@ -126,6 +128,16 @@ class ConfigurationError(NetrunAuthError, ValueError):
     default_code = "configuration_error"
     default_message = "Invalid configuration"
     status_code = 500
+
+
+class InvalidInputError(NetrunAuthError, ValueError):
+    """An argument cannot be used: an empty user id, a custom claim that is a
+    registered one, text that is not valid Unicode (a lone surrogate). The message
+    names the argument, never its value."""
+
+    default_code = "invalid_input"
+    default_message = "Invalid input"
+    status_code = 400
 
 
 class PasswordHashError(NetrunAuthError, ValueError):

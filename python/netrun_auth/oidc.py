@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from . import _core
 from .exceptions import (
     AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
     NetrunAuthError,
     TokenInvalidError,
 )
@@ -136,6 +138,12 @@ class _Issuer:
         self.discovery_failed_at: float | None = None
 
     def build_verifier(self, issuer: str) -> _core.OidcVerifier:
+        try:
+            return self._verifier(issuer)
+        except InvalidInputError as exc:  # the engine names the setting
+            raise ConfigurationError(exc.message) from None
+
+    def _verifier(self, issuer: str) -> _core.OidcVerifier:
         c = self.config
         return _core.OidcVerifier(
             issuer=issuer,

@@ -52,6 +52,12 @@ class PasswordManager:
     :class:`~netrun_auth.exceptions.PasswordHashError` for a stored hash that is
     malformed or of an unsupported scheme. Passwords and hashes never appear in
     exception messages.
+
+    A password that is not valid Unicode text (a lone surrogate such as
+    ``"\\ud800"``, which JSON allows) never verifies: ``verify_password`` returns
+    False after the same work as for a wrong password, ``validate_password``
+    reports it, and ``hash_password`` raises
+    :class:`~netrun_auth.exceptions.InvalidInputError` (a ``ValueError``).
     """
 
     def __init__(self, config: Any | None = None, *, max_workers: int | None = None) -> None:
@@ -63,13 +69,19 @@ class PasswordManager:
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self._hasher = _core.PasswordHasher(
-            memory_kib=_setting(config, "password_argon2_memory_kib", 19_456),
-            iterations=_setting(config, "password_argon2_iterations", 2),
-            parallelism=_setting(config, "password_argon2_parallelism", 1),
+            memory_kib=_setting(
+                config, "password_argon2_memory_kib", _core.DEFAULT_ARGON2_MEMORY_KIB
+            ),
+            iterations=_setting(
+                config, "password_argon2_iterations", _core.DEFAULT_ARGON2_ITERATIONS
+            ),
+            parallelism=_setting(
+                config, "password_argon2_parallelism", _core.DEFAULT_ARGON2_PARALLELISM
+            ),
         )
         self._policy = _core.PasswordPolicy(
-            min_length=_setting(config, "password_min_length", 8),
-            max_length=_setting(config, "password_max_length", 128),
+            min_length=_setting(config, "password_min_length", _core.DEFAULT_PASSWORD_MIN_LENGTH),
+            max_length=_setting(config, "password_max_length", _core.DEFAULT_PASSWORD_MAX_LENGTH),
             require_uppercase=_setting(config, "password_require_uppercase", False),
             require_lowercase=_setting(config, "password_require_lowercase", False),
             require_digit=_setting(config, "password_require_digit", False),
@@ -86,11 +98,17 @@ class PasswordManager:
         }
 
     def hash_password(self, password: str) -> str:
-        """An argon2id PHC string of ``password`` with a fresh random salt."""
+        """An argon2id PHC string of ``password`` with a fresh random salt.
+
+        Raises ``InvalidInputError`` when ``password`` is not valid Unicode text.
+        """
         return self._hasher.hash(password)
 
     def verify_password(self, password: str, hashed_password: str) -> bool:
-        """Whether ``password`` matches ``hashed_password`` (argon2 or bcrypt $2a/$2b/$2y)."""
+        """Whether ``password`` matches ``hashed_password`` (argon2 or bcrypt $2a/$2b/$2y).
+
+        False too for a password that is not valid Unicode text (same cost as a wrong one).
+        """
         return self._hasher.verify(password, hashed_password)
 
     def needs_rehash(self, hashed_password: str) -> bool:

@@ -16,7 +16,10 @@ another organization than the user's home passes only through roles assigned in
 that organization, or when the user's home roles grant both the permission and,
 literally, :data:`CROSS_TENANT_PERMISSION` (``organizations:cross_tenant``);
 neither ``*`` nor ``organizations:*`` grants it. A plain list of roles has no home
-organization, so it is foreign to every organization.
+organization, so it is foreign to every organization. Whether a user may enter an
+organization at all (:func:`can_access_organization`, used by
+``require_organization``) follows the same rule: home, an organization where a role
+was assigned, a bypass role, or the literal cross-tenant permission.
 
 Role names the registry does not know grant nothing (tokens may carry roles of
 other systems).
@@ -25,7 +28,7 @@ other systems).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,6 +43,7 @@ __all__ = [
     "DEFAULT_ROLES",
     "RBACManager",
     "RoleSubject",
+    "can_access_organization",
 ]
 
 CROSS_TENANT_PERMISSION: str = _core.CROSS_TENANT_PERMISSION
@@ -78,27 +82,16 @@ class RoleSubject(Protocol):
     """Anything carrying roles the way :class:`~netrun_auth.types.User` does."""
 
     @property
-    def roles(self) -> list[str]: ...
+    def roles(self) -> Sequence[str]: ...
 
 
-def _subject(subject: RoleSubject | str | Iterable[str]) -> dict[str, Any]:
-    if isinstance(subject, str):
-        return {"roles": [subject]}
-    if isinstance(subject, list):
-        return {"roles": subject}
-    roles = getattr(subject, "roles", None)
-    if roles is not None:
-        return {
-            "roles": list(roles),
-            "permissions": list(getattr(subject, "permissions", None) or ()),
-            "user_id": getattr(subject, "user_id", None),
-            "organization_id": getattr(subject, "organization_id", None),
-        }
-    return {"roles": list(subject)}  # type: ignore[arg-type]
-
-
-def _role_tuple(role: Role) -> tuple[str, list[str], str | None, list[str]]:
-    return (role.name, list(role.permissions), role.description, list(role.inherits))
+def _role(found: _core.RoleDefinition) -> Role:
+    return Role(
+        name=found.name,
+        permissions=found.permissions,
+        description=found.description,
+        inherits=found.inherits,
+    )
 
 
 class RBACManager:
@@ -107,7 +100,8 @@ class RBACManager:
     ``user_or_roles`` arguments take a :class:`~netrun_auth.types.User` (or
     anything with ``roles``, and optionally ``permissions``, ``user_id`` and
     ``organization_id``, such as ``TokenClaims``), a role name, or an iterable of
-    role names. A user's token permissions count as granted too.
+    role names. A user's token permissions count as granted too. The engine reads
+    them directly (no copy is made here).
     """
 
     def __init__(self, roles: Iterable[Role] | None = None) -> None:
@@ -119,19 +113,16 @@ class RBACManager:
 
     def add_role(self, role: Role) -> None:
         """Add ``role``, or replace the role of the same name. Its parents must exist."""
-        self._registry.add_role(*_role_tuple(role))
+        self._registry.add_role(role)
 
     def add_roles(self, roles: Iterable[Role]) -> None:
         """Add or replace several roles at once (parents in any order); all or nothing."""
-        self._registry.add_roles([_role_tuple(r) for r in roles])
+        self._registry.add_roles(list(roles))
 
     def get_role(self, name: str) -> Role | None:
         """The role called ``name``, or None."""
         found = self._registry.get_role(name)
-        if found is None:
-            return None
-        name, permissions, description, inherits = found
-        return Role(name=name, permissions=permissions, description=description, inherits=inherits)
+        return None if found is None else _role(found)
 
     def remove_role(self, name: str) -> bool:
         """Remove a role and its assignments; False if absent.
@@ -143,7 +134,7 @@ class RBACManager:
     @property
     def roles(self) -> list[Role]:
         """Every role, sorted by name."""
-        return [r for n in self._registry.role_names() if (r := self.get_role(n)) is not None]
+        return [_role(r) for r in self._registry.roles()]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self._registry
@@ -164,11 +155,7 @@ class RBACManager:
         With ``organization_id`` of another organization, only what is assigned
         there is listed (cross-tenant grants are decided by :meth:`has_permission`).
         """
-        return set(
-            self._registry.subject_permissions(
-                **_subject(user_or_roles), resource_organization_id=organization_id
-            )
-        )
+        return set(self._registry.subject_permissions(user_or_roles, organization_id))
 
     def has_role(
         self,
@@ -178,11 +165,7 @@ class RBACManager:
         organization_id: str | None = None,
     ) -> bool:
         """Whether ``role`` is held directly or inherited (an admin has the roles it inherits)."""
-        subject = _subject(user_or_roles)
-        subject.pop("permissions", None)
-        return role in self._registry.subject_roles(
-            **subject, resource_organization_id=organization_id
-        )
+        return role in self._registry.subject_roles(user_or_roles, organization_id)
 
     def has_permission(
         self,
@@ -196,14 +179,7 @@ class RBACManager:
         ``organization_id=None`` means a resource of the user's home organization
         (or one that belongs to no organization).
         """
-        if organization_id is None:  # fast paths: plain role names
-            if isinstance(user_or_roles, list):
-                return self._registry.has_permission(user_or_roles, permission)
-            if isinstance(user_or_roles, str):
-                return self._registry.has_permission([user_or_roles], permission)
-        return self._registry.check(
-            permission, **_subject(user_or_roles), resource_organization_id=organization_id
-        )
+        return self._registry.check(user_or_roles, permission, organization_id)
 
     def require_permission(
         self,
@@ -213,9 +189,7 @@ class RBACManager:
         organization_id: str | None = None,
     ) -> None:
         """Like :meth:`has_permission`, raising ``AuthorizationError`` (403) when denied."""
-        self._registry.authorize(
-            permission, **_subject(user_or_roles), resource_organization_id=organization_id
-        )
+        self._registry.authorize(user_or_roles, permission, organization_id)
 
     def has_permissions(
         self,
@@ -226,12 +200,16 @@ class RBACManager:
         organization_id: str | None = None,
     ) -> bool:
         """Whether all (or, with ``require_all=False``, any) of ``permissions`` are granted."""
-        subject = _subject(user_or_roles)
-        results = (
-            self._registry.check(p, **subject, resource_organization_id=organization_id)
-            for p in permissions
-        )
+        if not isinstance(user_or_roles, str) and getattr(user_or_roles, "roles", None) is None:
+            user_or_roles = list(user_or_roles)  # an iterator of role names, read once
+        results = (self._registry.check(user_or_roles, p, organization_id) for p in permissions)
         return all(results) if require_all else any(results)
+
+    def can_access_organization(
+        self, user: RoleSubject, organization_id: str, *, bypass_roles: Iterable[str] = ()
+    ) -> bool:
+        """Whether ``user`` may enter ``organization_id`` (see :func:`can_access_organization`)."""
+        return self._registry.can_access_organization(user, organization_id, list(bypass_roles))
 
     # -- assignments -----------------------------------------------------------
 
@@ -287,6 +265,30 @@ class RBACManager:
         return f"RBACManager(roles={self._registry.role_names()!r})"
 
 
+_NO_ROLES = RBACManager()
+
+
+def can_access_organization(
+    user: RoleSubject,
+    organization_id: str,
+    rbac_manager: RBACManager | None = None,
+    *,
+    bypass_roles: Iterable[str] = (),
+) -> bool:
+    """Whether ``user`` may act in ``organization_id`` at all (multi-tenant routes).
+
+    Decided by the engine, the same rule as every organization-scoped check: yes
+    for the user's home organization (``user.organization_id``); for an
+    organization where ``rbac_manager`` assigned the user a role; when the user
+    holds one of ``bypass_roles`` (carried, assigned or inherited); or when the
+    token or the user's home roles hold, literally, :data:`CROSS_TENANT_PERMISSION`
+    (``*`` and ``organizations:*`` never grant it). Without ``rbac_manager`` only
+    what the token carries counts.
+    """
+    manager = rbac_manager if rbac_manager is not None else _NO_ROLES
+    return manager.can_access_organization(user, organization_id, bypass_roles=bypass_roles)
+
+
 def _roles_from_data(data: Mapping[str, Any]) -> list[Role]:
     if not isinstance(data, Mapping) or "roles" not in data:
         raise ConfigurationError("roles: expected a mapping with a 'roles' key")
@@ -332,7 +334,7 @@ def _read_file(path: Path) -> Any:
                 import tomllib
             except ModuleNotFoundError:  # Python 3.10
                 try:
-                    import tomli as tomllib  # type: ignore[no-redef]
+                    import tomli as tomllib  # type: ignore[no-redef, import-not-found]
                 except ModuleNotFoundError as e:
                     raise ConfigurationError(
                         "roles file: reading TOML on Python 3.10 needs 'tomli' installed"

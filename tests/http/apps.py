@@ -227,6 +227,21 @@ def on_error_app() -> FastAPI:
     return app
 
 
+def tutorial_app() -> FastAPI:
+    """The tutorial example's app (``examples/tutorial/main.py:app``, what ``netrun-auth
+    demo`` serves) with the in-memory store and the test keys, issuer and audience."""
+    import importlib
+    import os
+    import sys
+
+    from netrun_testing.servers import EXAMPLES
+
+    os.environ["NETRUN_AUTH_REDIS_URL"] = ""  # the embedded store, as under netrun-auth demo
+    sys.path.insert(0, str(EXAMPLES / "tutorial"))
+    app: FastAPI = importlib.import_module("main").app
+    return app
+
+
 def docs_app() -> FastAPI:
     """The tutorial app with Swagger UI served from local files (the machine is offline;
     FastAPI's default /docs loads Swagger UI from a CDN)."""
@@ -236,10 +251,10 @@ def docs_app() -> FastAPI:
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.staticfiles import StaticFiles
 
-    from netrun_auth.demo import create_app
-
-    config, manager = _manager()
-    app = create_app(manager, config=config, docs_url=None)
+    app = tutorial_app()
+    app.router.routes[:] = [
+        route for route in app.router.routes if not getattr(route, "path", "").startswith("/docs")
+    ]
     static = Path(fastapi_offline.__file__).parent / "static"
     app.mount("/docs-static", StaticFiles(directory=static), name="docs-static")
 
@@ -257,12 +272,9 @@ def docs_app() -> FastAPI:
 
 
 def demo_app() -> FastAPI:
-    """The demo app (``netrun_auth.demo.create_app``, as served by ``netrun-auth demo``)
-    with the test keys, issuer and audience, so that tests can forge tokens for it."""
-    from netrun_auth.demo import create_app
-
-    config, manager = _manager()
-    return create_app(manager, config=config)
+    """The demo app: the tutorial example's app, as ``netrun-auth demo`` serves it, with
+    the test keys, issuer and audience, so that tests can forge tokens for it."""
+    return tutorial_app()
 
 
 def _rbac():
@@ -274,6 +286,9 @@ def _rbac():
     rbac.add_role(Role(name="viewer", permissions=["projects:read"]))
     rbac.add_role(Role(name="support", permissions=["organizations:cross_tenant"]))
     rbac.add_role(Role(name="org-admin", permissions=["*"]))
+    rbac.add_role(Role(name="org-wild", permissions=["organizations:*"]))
+    # A guest of acme with a role in globex only: a member there, not elsewhere.
+    rbac.assign_role("guest", "viewer", organization_id="globex")
     return rbac
 
 
@@ -287,6 +302,12 @@ def _rbac_routes(app: FastAPI) -> None:
     @app.get("/orgs/{org_id}")
     async def org(org_id: str, user: Annotated[User, Depends(require_organization())]):
         return {"org_id": org_id}
+
+    @app.get("/cross-tenant")
+    async def cross_tenant(
+        user: Annotated[User, Depends(require_permissions("organizations:cross_tenant"))],
+    ):
+        return {"cross_tenant": True}
 
 
 def rbac_middleware_app() -> FastAPI:

@@ -64,10 +64,12 @@ def test_swagger_ui_authorize_and_try_me(test_app_server, browser, tmp_path):
         wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "button.btn-done"))).click()
 
         browser.find_element(
-            By.CSS_SELECTOR, "#operations-default-me_me_get .opblock-summary"
+            By.CSS_SELECTOR, "#operations-default-get_profile_me_get .opblock-summary"
         ).click()
         operation = wait.until(
-            ec.visibility_of_element_located((By.CSS_SELECTOR, "#operations-default-me_me_get"))
+            ec.visibility_of_element_located(
+                (By.CSS_SELECTOR, "#operations-default-get_profile_me_get")
+            )
         )
         wait.until(lambda _: operation.find_element(By.CSS_SELECTOR, "button.try-out__btn")).click()
         wait.until(lambda _: operation.find_element(By.CSS_SELECTOR, "button.execute")).click()

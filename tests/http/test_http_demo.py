@@ -1,20 +1,20 @@
-"""``netrun-auth demo``: serves the tutorial app and prints curl lines that work."""
+"""``netrun-auth demo`` (the installed console script): serves the tutorial app and prints
+curl lines that work."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from .support import base_env, start_server
+from .support import EXAMPLES, base_env, console_script, start_server
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     log = tmp_path_factory.mktemp("demo") / "demo.log"
-    args = [sys.executable, "-m", "netrun_auth.cli", "demo", "--log-level", "warning"]
+    args = [console_script(), "demo", "--log-level", "warning"]
     server = start_server(args, cwd=log.parent, env=base_env(), log=log)
     yield server
     server.stop()
@@ -23,6 +23,7 @@ def demo(tmp_path_factory):
 def test_demo_prints_curl_lines_that_work(demo):
     output = demo.output()
     assert f"netrun-auth demo on http://127.0.0.1:{demo.port}" in output
+    assert f"serving the tutorial app of {EXAMPLES / 'tutorial'}" in output
     lines = output.split("Try it from another terminal:", 1)[1].split("Press Ctrl+C")[0]
     assert "curl" in lines
     if shutil.which("curl") is None:
@@ -41,7 +42,7 @@ def test_demo_prints_curl_lines_that_work(demo):
 
 def test_demo_port_option_and_help():
     done = subprocess.run(
-        [sys.executable, "-m", "netrun_auth.cli", "demo", "--help"],
+        [console_script(), "demo", "--help"],
         capture_output=True,
         text=True,
         env=base_env(),
@@ -52,15 +53,7 @@ def test_demo_port_option_and_help():
 
 def test_demo_with_redis(redis_url, tmp_path):
     log = tmp_path / "demo.log"
-    args = [
-        sys.executable,
-        "-m",
-        "netrun_auth.demo",
-        "--redis",
-        redis_url,
-        "--log-level",
-        "warning",
-    ]
+    args = [console_script(), "demo", "--redis", redis_url, "--log-level", "warning"]
     server = start_server(args, cwd=tmp_path, env=base_env(), log=log)
     try:
         assert f"Redis at {redis_url}" in server.output()

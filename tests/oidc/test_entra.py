@@ -433,3 +433,19 @@ def test_pyjwt_decodes_what_the_idp_signs(idp: EntraIdP) -> None:
     key = idp.signing.private.public_key()
     claims = jwt.decode(token, key, algorithms=["RS256"], audience=CLIENT_ID)
     assert claims["tid"] == TENANT
+
+
+def test_bad_oidc_settings_are_configuration_errors() -> None:
+    from netrun_auth.oidc import OIDCConfig, OIDCProvider
+
+    for bad in (
+        {"algorithms": ["HS256"]},
+        {"algorithms": ["none"]},
+        {"issuer": "https://x/{tenantid}/v2.0"},
+        {"issuer": "https://x/{tenantid}/v2.0", "allowed_tenants": ["contoso"]},
+        {"leeway_seconds": 301},
+    ):
+        values: dict[str, Any] = {"issuer": "https://issuer.example", "audiences": ["api"]}
+        values.update(bad)
+        with pytest.raises((ConfigurationError, ValueError)):
+            OIDCProvider(OIDCConfig(**values))

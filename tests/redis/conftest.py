@@ -20,9 +20,9 @@ if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         allow_module_level=True,
     )
 
-from redis_servers import Clients, RedisClusterNodes, RedisServer, free_port
-
 from netrun_auth import AuthConfig, _core
+from netrun_testing.ports import free_port
+from netrun_testing.redis_servers import Clients, RedisClusterNodes, RedisServer
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """Hostile tokens over real HTTP: the attack families of ``test_hostile_tokens.py`` sent
-to the demo app (``netrun_auth.demo.create_app``) served by uvicorn, with httpx.
+to the demo app (the tutorial example, as ``netrun-auth demo`` serves it) under uvicorn, with httpx.
 
 Every refusal must be a clean 401 JSON body with the family's stable ``code``, an RFC
 6750 ``WWW-Authenticate: Bearer error="invalid_token"`` challenge and ``Cache-Control:

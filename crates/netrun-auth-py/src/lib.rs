@@ -1,30 +1,35 @@
 //! `netrun_auth._core`: the Python bindings of the netrun-auth engine.
 //!
-//! Thin by design: convert types, convert errors (in [`errors`] only), release
-//! the GIL around expensive work. All logic lives in the `netrun-auth` crate.
+//! Thin by design: convert types ([`text`] for every `str`), convert errors (in
+//! [`errors`] only), release the GIL around expensive work. All logic lives in
+//! the `netrun-auth` crate; the modules here mirror its modules.
 
 mod claims;
-mod engine;
+mod defaults;
 mod errors;
 mod issuer;
 mod json;
+mod keys;
 mod oidc;
 mod password;
 mod rbac;
 mod revocation;
 mod store;
+mod text;
+mod token;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    // Tokens
+    defaults::add_to(m)?;
+    // Tokens and keys
     m.add_class::<claims::PyClaims>()?;
-    m.add_class::<engine::PyTokenEngine>()?;
-    m.add_class::<engine::PyIssuedPair>()?;
-    m.add_function(wrap_pyfunction!(engine::insecure_decode_unverified, m)?)?;
-    m.add_function(wrap_pyfunction!(engine::generate_key, m)?)?;
+    m.add_class::<token::PyTokenEngine>()?;
+    m.add_class::<token::PyIssuedPair>()?;
+    m.add_function(wrap_pyfunction!(token::insecure_decode_unverified, m)?)?;
+    m.add_function(wrap_pyfunction!(keys::generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(issuer::peek_issuer, m)?)?;
     // Outside OpenID Connect issuers
     m.add_class::<oidc::PyOidcVerifier>()?;
@@ -38,6 +43,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(revocation::redis_scripts, m)?)?;
     // RBAC
     m.add_class::<rbac::RoleRegistry>()?;
+    m.add_class::<rbac::RoleOut>()?;
     m.add(
         "CROSS_TENANT_PERMISSION",
         netrun_auth::rbac::CROSS_TENANT_PERMISSION,

@@ -16,6 +16,7 @@ use pyo3::IntoPyObjectExt;
 
 use crate::errors::to_py_err;
 use crate::json::map_to_py;
+use crate::text::{strings, Text, TextBytes};
 
 /// One outside issuer: its rules, its parsed keys and its JWKS fetch policy.
 #[pyclass(frozen, module = "netrun_auth._core", name = "OidcVerifier")]
@@ -45,14 +46,14 @@ impl PyOidcVerifier {
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        issuer: String,
-        audiences: Vec<String>,
-        algorithms: Option<Vec<String>>,
-        allowed_tenants: Option<Vec<String>>,
+        issuer: Text,
+        audiences: Vec<Text>,
+        algorithms: Option<Vec<Text>>,
+        allowed_tenants: Option<Vec<Text>>,
         leeway_seconds: i64,
         max_token_bytes: usize,
         allow_guests: bool,
-        accepted_types: Option<Vec<String>>,
+        accepted_types: Option<Vec<Text>>,
         max_keys: usize,
         max_jwks_bytes: usize,
         cache_size: usize,
@@ -63,13 +64,13 @@ impl PyOidcVerifier {
         fetch_timeout_seconds: f64,
     ) -> PyResult<Self> {
         let build = || -> Result<OidcVerifier, Error> {
-            let mut config = OidcConfig::new(issuer, audiences);
+            let mut config = OidcConfig::new(issuer.into_string(), strings(audiences));
             if let Some(names) = algorithms {
-                config.algorithms = names
+                config.algorithms = strings(names)
                     .iter()
                     .map(|name| {
                         name.parse::<Algorithm>().map_err(|_| {
-                            Error::config(
+                            Error::input(
                                 "algorithms",
                                 format!("'{name}' is not a supported algorithm"),
                             )
@@ -77,12 +78,12 @@ impl PyOidcVerifier {
                     })
                     .collect::<Result<_, _>>()?;
             }
-            config.allowed_tenants = allowed_tenants.unwrap_or_default();
+            config.allowed_tenants = strings(allowed_tenants.unwrap_or_default());
             config.leeway_seconds = leeway_seconds;
             config.max_token_bytes = max_token_bytes;
             config.allow_guests = allow_guests;
             if let Some(types) = accepted_types {
-                config.accepted_types = types;
+                config.accepted_types = strings(types);
             }
             config.max_keys = max_keys;
             config.max_jwks_bytes = max_jwks_bytes;
@@ -100,20 +101,20 @@ impl PyOidcVerifier {
     }
 
     /// Verify a token with the keys held (the GIL is released meanwhile).
-    fn verify(&self, py: Python<'_>, token: &str) -> PyResult<PyOidcClaims> {
-        py.detach(|| self.0.verify_now(token))
+    fn verify(&self, py: Python<'_>, token: TextBytes<'_>) -> PyResult<PyOidcClaims> {
+        py.detach(|| self.0.verify_now(token.0.as_ref()))
             .map_err(to_py_err)
             .map(PyOidcClaims)
     }
 
     /// Whether an unverified `iss` is this issuer's (routing only).
-    fn accepts_issuer(&self, issuer: &str) -> bool {
-        self.0.accepts_issuer(issuer)
+    fn accepts_issuer(&self, issuer: TextBytes<'_>) -> bool {
+        std::str::from_utf8(&issuer.0).is_ok_and(|iss| self.0.accepts_issuer(iss))
     }
 
     /// Whether an unverified token's `iss` is this issuer's (routing only).
-    fn accepts_token(&self, token: &str) -> bool {
-        self.0.accepts_token(token)
+    fn accepts_token(&self, token: TextBytes<'_>) -> bool {
+        self.0.accepts_token(token.0.as_ref())
     }
 
     /// On each use, with a monotonic `now`: `("fetch", ticket)`, `("wait", 0)` or `("skip", 0)`.
@@ -254,10 +255,11 @@ impl PyOidcClaims {
 pub fn parse_discovery<'py>(
     py: Python<'py>,
     body: &[u8],
-    expected_issuer: Option<&str>,
+    expected_issuer: Option<Text>,
     allow_http: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let doc = Discovery::parse(body, expected_issuer, allow_http).map_err(to_py_err)?;
+    let expected = expected_issuer.map(Text::into_string);
+    let doc = Discovery::parse(body, expected.as_deref(), allow_http).map_err(to_py_err)?;
     let dict = PyDict::new(py);
     dict.set_item("issuer", doc.issuer)?;
     dict.set_item("jwks_uri", doc.jwks_uri)?;

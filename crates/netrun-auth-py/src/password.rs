@@ -1,9 +1,13 @@
-//! `PasswordHasher` and `PasswordPolicy`. Hashing runs with the GIL released.
+//! `PasswordHasher` and `PasswordPolicy` (`netrun_auth::password`). Hashing runs
+//! with the GIL released. Passwords cross as [`TextBytes`]: the engine decides
+//! what a password that is not Unicode text means.
 
+use netrun_auth::defaults;
 use netrun_auth::password::{Argon2Config, PasswordHasher as Engine, PasswordPolicy as Policy};
 use pyo3::prelude::*;
 
 use crate::errors::to_py_err;
+use crate::text::{Text, TextBytes};
 
 /// argon2id hashing; verifies argon2 and bcrypt hashes. Thread-safe.
 #[pyclass(module = "netrun_auth._core", frozen)]
@@ -14,7 +18,10 @@ pub struct PasswordHasher {
 #[pymethods]
 impl PasswordHasher {
     #[new]
-    #[pyo3(signature = (*, memory_kib=19_456, iterations=2, parallelism=1))]
+    #[pyo3(signature = (
+        *, memory_kib=defaults::ARGON2_MEMORY_KIB, iterations=defaults::ARGON2_ITERATIONS,
+        parallelism=defaults::ARGON2_PARALLELISM,
+    ))]
     fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> PyResult<Self> {
         let inner = Engine::new(Argon2Config {
             memory_kib,
@@ -40,27 +47,29 @@ impl PasswordHasher {
         self.inner.config().parallelism
     }
 
-    /// A new argon2id PHC string of `password`.
-    fn hash(&self, py: Python<'_>, password: &str) -> PyResult<String> {
-        py.detach(|| self.inner.hash(password.as_bytes()))
-            .map_err(to_py_err)
+    /// A new argon2id PHC string of `password`; InvalidInputError if it is not Unicode text.
+    fn hash(&self, py: Python<'_>, password: TextBytes<'_>) -> PyResult<String> {
+        let password = password.0.as_ref();
+        py.detach(|| self.inner.hash(password)).map_err(to_py_err)
     }
 
-    /// True if `password` matches; PasswordHashError for an unusable hash.
-    fn verify(&self, py: Python<'_>, password: &str, hash: &str) -> PyResult<bool> {
-        py.detach(|| self.inner.verify(password.as_bytes(), hash))
+    /// True if `password` matches; False for a wrong one or one that is not
+    /// Unicode text; PasswordHashError for an unusable hash.
+    fn verify(&self, py: Python<'_>, password: TextBytes<'_>, hash: Text) -> PyResult<bool> {
+        let password = password.0.as_ref();
+        py.detach(|| self.inner.verify(password, &hash.0))
             .map_err(to_py_err)
     }
 
     /// True if `hash` is bcrypt or argon2 with other parameters than this hasher's.
-    fn needs_rehash(&self, hash: &str) -> PyResult<bool> {
-        self.inner.needs_rehash(hash).map_err(to_py_err)
+    fn needs_rehash(&self, hash: Text) -> PyResult<bool> {
+        self.inner.needs_rehash(&hash.0).map_err(to_py_err)
     }
 
     /// Spend the time of a verification and discard the answer.
     #[pyo3(signature = (password=None))]
-    fn dummy_verify(&self, py: Python<'_>, password: Option<&str>) {
-        let password = password.unwrap_or("").as_bytes();
+    fn dummy_verify(&self, py: Python<'_>, password: Option<TextBytes<'_>>) {
+        let password = password.as_ref().map_or(&b""[..], |p| p.0.as_ref());
         py.detach(|| self.inner.dummy_verify(password));
     }
 }
@@ -74,7 +83,11 @@ pub struct PasswordPolicy {
 #[pymethods]
 impl PasswordPolicy {
     #[new]
-    #[pyo3(signature = (*, min_length=8, max_length=128, require_uppercase=false, require_lowercase=false, require_digit=false, require_special=false))]
+    #[pyo3(signature = (
+        *, min_length=defaults::PASSWORD_MIN_LENGTH, max_length=defaults::PASSWORD_MAX_LENGTH,
+        require_uppercase=false, require_lowercase=false, require_digit=false,
+        require_special=false,
+    ))]
     fn new(
         min_length: usize,
         max_length: usize,
@@ -106,7 +119,7 @@ impl PasswordPolicy {
     }
 
     /// The reasons `password` fails the policy; empty when it passes.
-    fn validate(&self, password: &str) -> Vec<String> {
-        self.inner.validate(password)
+    fn validate(&self, password: TextBytes<'_>) -> Vec<String> {
+        self.inner.validate_bytes(&password.0)
     }
 }

@@ -28,7 +28,7 @@ fn engine(kind: &str, algorithm: Algorithm, cache_size: usize) -> (TokenEngine, 
     config.algorithm = algorithm;
     config.cache_size = cache_size;
     let keys = KeyConfig {
-        private_key: Some(("bench".into(), private.clone().into_bytes())),
+        private_key: Some(private.clone().into_bytes()),
         ..KeyConfig::default()
     };
     (TokenEngine::new(config, keys).expect("engine"), private)

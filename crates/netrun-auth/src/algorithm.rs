@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
+use crate::error::{Error, Setting};
 
 /// A JWS signature algorithm netrun-auth can issue and verify.
 ///
@@ -111,6 +111,14 @@ impl FromStr for Algorithm {
             .into_iter()
             .find(|alg| alg.name() == s)
             .ok_or(Error::AlgorithmNotAllowed)
+    }
+}
+
+impl Algorithm {
+    /// The algorithm named by a setting; [`Error::Setting`] naming `setting` otherwise.
+    pub fn from_setting(name: &str, setting: Setting) -> Result<Self, Error> {
+        name.parse()
+            .map_err(|_| Error::setting(setting, format!("'{name}' is not a supported algorithm")))
     }
 }
 

@@ -32,6 +32,19 @@ impl TokenType {
             _ => None,
         }
     }
+
+    /// A token type named by a caller (`"access"` or `"refresh"`), as an argument
+    /// called `argument`; [`Error::InvalidInput`] otherwise.
+    pub fn from_argument(value: &str, argument: &'static str) -> Result<Self> {
+        Self::parse(value).ok_or_else(|| Error::input(argument, "must be 'access' or 'refresh'"))
+    }
+}
+
+/// Custom claims given as JSON text: an object with unique keys, or
+/// [`Error::InvalidInput`] naming the argument `extra`.
+pub fn extra_from_json(text: &[u8]) -> Result<Map<String, Value>> {
+    crate::json::parse_object(text)
+        .ok_or_else(|| Error::input("extra", "must be a JSON object with unique keys"))
 }
 
 /// `aud`: one audience or several.
@@ -171,14 +184,13 @@ pub struct ClaimRules {
     pub issuer: String,
     /// Required member of `aud`. No default: must be configured.
     pub audience: String,
-    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Default 30, at most 300.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Default
+    /// [`crate::defaults::LEEWAY_SECONDS`], at most [`crate::defaults::MAX_LEEWAY_SECONDS`]
+    /// (checked by [`crate::TokenEngine::new`]).
     pub leeway_seconds: i64,
 }
 
 impl ClaimRules {
-    /// Largest leeway accepted.
-    pub const MAX_LEEWAY_SECONDS: i64 = 300;
-
     /// Check time, issuer and audience at `now` (seconds since the epoch).
     pub fn check(&self, claims: &Claims, now: i64) -> Result<()> {
         self.check_time(claims, now)?;

@@ -3,6 +3,12 @@
 //! Messages never contain a token, key material or a password. Every variant
 //! has a stable machine-readable [`Error::code`] and belongs to one
 //! [`ErrorKind`], which front ends map to their own exception or status.
+//!
+//! Errors speak in the engine's own terms: a bad setting names the
+//! [`Setting`] (a field of [`crate::token::EngineConfig`],
+//! [`crate::password::Argon2Config`] or [`crate::password::PasswordPolicy`]),
+//! a bad key names the [`KeySlot`] of [`crate::token::KeyConfig`] it was given
+//! in. Front ends translate those to the names of their own settings.
 
 use std::fmt;
 
@@ -22,8 +28,96 @@ pub enum ErrorKind {
     Forbidden,
     /// A setting, key or role definition is wrong.
     Configuration,
+    /// An argument of a call is unusable (an empty user id, text that is not Unicode).
+    InvalidInput,
+    /// The system random generator or the crypto library failed.
+    Crypto,
     /// A stored password hash is malformed or of an unknown scheme.
     PasswordHash,
+}
+
+/// An engine setting, named in configuration errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// [`crate::token::EngineConfig::issuer`].
+    Issuer,
+    /// [`crate::token::EngineConfig::audience`].
+    Audience,
+    /// [`crate::token::EngineConfig::algorithm`].
+    Algorithm,
+    /// [`crate::token::EngineConfig::allowed_algorithms`].
+    AllowedAlgorithms,
+    /// [`crate::token::EngineConfig::access_ttl_seconds`].
+    AccessTtl,
+    /// [`crate::token::EngineConfig::refresh_ttl_seconds`].
+    RefreshTtl,
+    /// [`crate::token::EngineConfig::leeway_seconds`].
+    Leeway,
+    /// [`crate::token::EngineConfig::max_token_bytes`].
+    MaxTokenBytes,
+    /// [`crate::password::Argon2Config::memory_kib`].
+    Argon2Memory,
+    /// [`crate::password::Argon2Config::iterations`].
+    Argon2Iterations,
+    /// [`crate::password::Argon2Config::parallelism`].
+    Argon2Parallelism,
+    /// [`crate::password::PasswordPolicy::min_length`].
+    PasswordMinLength,
+    /// [`crate::password::PasswordPolicy::max_length`].
+    PasswordMaxLength,
+}
+
+impl Setting {
+    /// The engine's name of the setting (the Rust field name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Issuer => "issuer",
+            Setting::Audience => "audience",
+            Setting::Algorithm => "algorithm",
+            Setting::AllowedAlgorithms => "allowed_algorithms",
+            Setting::AccessTtl => "access_ttl_seconds",
+            Setting::RefreshTtl => "refresh_ttl_seconds",
+            Setting::Leeway => "leeway_seconds",
+            Setting::MaxTokenBytes => "max_token_bytes",
+            Setting::Argon2Memory => "argon2 memory_kib",
+            Setting::Argon2Iterations => "argon2 iterations",
+            Setting::Argon2Parallelism => "argon2 parallelism",
+            Setting::PasswordMinLength => "min_length",
+            Setting::PasswordMaxLength => "max_length",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a key was given ([`crate::token::KeyConfig`]'s fields), named in key errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeySlot {
+    /// [`crate::token::KeyConfig::private_key`].
+    PrivateKey,
+    /// [`crate::token::KeyConfig::public_key`].
+    PublicKey,
+    /// [`crate::token::KeyConfig::secret`].
+    Secret,
+    /// [`crate::token::KeyConfig::verification_keys`], by index.
+    VerificationKey(usize),
+}
+
+impl fmt::Display for KeySlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySlot::PrivateKey => f.write_str("private key"),
+            KeySlot::PublicKey => f.write_str("public key"),
+            KeySlot::Secret => f.write_str("secret"),
+            KeySlot::VerificationKey(i) => write!(f, "verification key {i}"),
+        }
+    }
 }
 
 /// An engine error.
@@ -72,19 +166,83 @@ pub enum Error {
     /// The caller lacks a role or permission.
     #[error("{0}")]
     Forbidden(String),
-    /// A setting is wrong; names the setting.
+    /// A setting has an unacceptable value.
     #[error("{setting}: {reason}")]
-    Config { setting: String, reason: String },
+    Setting { setting: Setting, reason: String },
+    /// Key material cannot be used; `slot` says where it was given, when known.
+    #[error("{}: {reason}", slot.map_or_else(|| "key".to_owned(), |s| s.to_string()))]
+    Key {
+        slot: Option<KeySlot>,
+        reason: String,
+    },
+    /// A role definition or assignment is refused; `subject` names the role(s).
+    #[error("{subject}: {reason}")]
+    Role { subject: String, reason: String },
+    /// An argument of a call is unusable; `argument` names it.
+    #[error("{argument}: {reason}")]
+    InvalidInput {
+        argument: &'static str,
+        reason: String,
+    },
+    /// The system random generator failed.
+    #[error("the system random generator failed")]
+    Random,
+    /// The crypto library failed to do something it should not fail at.
+    #[error("the crypto library failed: {0}")]
+    Crypto(&'static str),
     /// A stored password hash cannot be used.
     #[error("password hash: {0}")]
     PasswordHash(&'static str),
 }
 
 impl Error {
-    /// A configuration error for `setting`.
-    pub fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Config {
-            setting: setting.into(),
+    /// A [`Error::Setting`] error.
+    pub fn setting(setting: Setting, reason: impl Into<String>) -> Self {
+        Error::Setting {
+            setting,
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`Error::Key`] error, its slot not known yet (see [`Error::in_slot`]).
+    pub fn key(reason: impl Into<String>) -> Self {
+        Error::Key {
+            slot: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`Error::Key`] error about the key given in `slot`.
+    pub fn key_in(slot: KeySlot, reason: impl Into<String>) -> Self {
+        Error::Key {
+            slot: Some(slot),
+            reason: reason.into(),
+        }
+    }
+
+    /// The same error; a key error without a slot gets `slot`.
+    pub fn in_slot(self, slot: KeySlot) -> Self {
+        match self {
+            Error::Key { slot: None, reason } => Error::Key {
+                slot: Some(slot),
+                reason,
+            },
+            other => other,
+        }
+    }
+
+    /// A [`Error::Role`] error.
+    pub fn role(subject: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Role {
+            subject: subject.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::InvalidInput`] error.
+    pub fn input(argument: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            argument,
             reason: reason.into(),
         }
     }
@@ -96,7 +254,11 @@ impl Error {
             Error::Revoked => ErrorKind::TokenRevoked,
             Error::Reused => ErrorKind::TokenReuse,
             Error::Forbidden(_) => ErrorKind::Forbidden,
-            Error::Config { .. } => ErrorKind::Configuration,
+            Error::Setting { .. } | Error::Key { .. } | Error::Role { .. } => {
+                ErrorKind::Configuration
+            }
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Error::Random | Error::Crypto(_) => ErrorKind::Crypto,
             Error::PasswordHash(_) => ErrorKind::PasswordHash,
             _ => ErrorKind::TokenInvalid,
         }
@@ -118,7 +280,10 @@ impl Error {
             Error::Revoked => "token_revoked",
             Error::Reused => "token_reuse",
             Error::Forbidden(_) => "forbidden",
-            Error::Config { .. } => "configuration_error",
+            Error::Setting { .. } | Error::Key { .. } | Error::Role { .. } => "configuration_error",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Random => "random_failure",
+            Error::Crypto(_) => "crypto_failure",
             Error::PasswordHash(_) => "invalid_password_hash",
         }
     }

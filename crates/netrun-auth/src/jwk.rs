@@ -96,19 +96,16 @@ pub(crate) struct ParsedJwk {
     pub alg: Option<Algorithm>,
 }
 
-/// Parse one JWK object. `setting` names the configuration it came from, for errors.
-pub(crate) fn parse(jwk: &Map<String, Value>, setting: &str) -> Result<ParsedJwk> {
+/// Parse one JWK object.
+pub(crate) fn parse(jwk: &Map<String, Value>) -> Result<ParsedJwk> {
     let text = |name: &str| jwk.get(name).and_then(Value::as_str);
     let bytes = |name: &'static str| -> Result<Vec<u8>> {
-        text(name).and_then(base64url::decode).ok_or_else(|| {
-            Error::config(
-                setting,
-                format!("JWK member '{name}' is missing or not base64url"),
-            )
-        })
+        text(name)
+            .and_then(base64url::decode)
+            .ok_or_else(|| Error::key(format!("JWK member '{name}' is missing or not base64url")))
     };
     let kid = text("kid").map(str::to_owned);
-    let kty = text("kty").ok_or_else(|| Error::config(setting, "JWK has no 'kty'"))?;
+    let kty = text("kty").ok_or_else(|| Error::key("JWK has no 'kty'"))?;
     let public = match kty {
         "RSA" => Some(PublicParts::Rsa {
             n: strip_leading_zeros(bytes("n")?),
@@ -118,7 +115,7 @@ pub(crate) fn parse(jwk: &Map<String, Value>, setting: &str) -> Result<ParsedJwk
             let family = match text("crv") {
                 Some("P-256") => KeyFamily::EcP256,
                 Some("P-384") => KeyFamily::EcP384,
-                _ => return Err(Error::config(setting, "JWK curve must be P-256 or P-384")),
+                _ => return Err(Error::key("JWK curve must be P-256 or P-384")),
             };
             Some(PublicParts::Ec {
                 family,
@@ -128,21 +125,16 @@ pub(crate) fn parse(jwk: &Map<String, Value>, setting: &str) -> Result<ParsedJwk
         }
         "OKP" => {
             if text("crv") != Some("Ed25519") {
-                return Err(Error::config(setting, "JWK OKP curve must be Ed25519"));
+                return Err(Error::key("JWK OKP curve must be Ed25519"));
             }
             Some(PublicParts::Ed25519 { x: bytes("x")? })
         }
         "oct" => None,
-        _ => {
-            return Err(Error::config(
-                setting,
-                "JWK 'kty' must be RSA, EC, OKP or oct",
-            ))
-        }
+        _ => return Err(Error::key("JWK 'kty' must be RSA, EC, OKP or oct")),
     };
     let private = jwk.contains_key("d").then(|| jwk.clone());
     let family = public.as_ref().map_or(KeyFamily::Hmac, PublicParts::family);
-    let (for_signatures, alg) = usage(jwk, family, setting)?;
+    let (for_signatures, alg) = usage(jwk, family)?;
     Ok(ParsedJwk {
         public,
         private,
@@ -156,12 +148,8 @@ pub(crate) fn parse(jwk: &Map<String, Value>, setting: &str) -> Result<ParsedJwk
 /// for signatures at all, and the one algorithm it is bound to. A key published
 /// for encryption (`"use": "enc"`, `"key_ops": ["encrypt"]`, `"alg": "RSA-OAEP"`)
 /// never verifies a token; an `alg` of another key family is a configuration error.
-fn usage(
-    jwk: &Map<String, Value>,
-    family: KeyFamily,
-    setting: &str,
-) -> Result<(bool, Option<Algorithm>)> {
-    let invalid = |reason: &str| Error::config(setting, format!("JWK {reason}"));
+fn usage(jwk: &Map<String, Value>, family: KeyFamily) -> Result<(bool, Option<Algorithm>)> {
+    let invalid = |reason: &str| Error::key(format!("JWK {reason}"));
     let mut for_signatures = match jwk.get("use") {
         None => true,
         Some(Value::String(u)) => u == "sig",
@@ -220,7 +208,7 @@ mod tests {
         let jwk: Map<String, Value> =
             serde_json::from_value(json!({"kty": "RSA", "n": n, "e": "AQAB", "alg": "RS256"}))
                 .unwrap();
-        let parsed = parse(&jwk, "test").unwrap();
+        let parsed = parse(&jwk).unwrap();
         assert_eq!(parsed.alg, Some(Algorithm::RS256));
         assert!(parsed.for_signatures);
         assert_eq!(
@@ -237,7 +225,7 @@ mod tests {
             key.as_object_mut()
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());
-            parse(key.as_object().unwrap(), "test")
+            parse(key.as_object().unwrap())
         };
         for signing in [
             json!({}),

@@ -6,7 +6,7 @@
 //!
 //! - [`token`]: [`TokenEngine`] issues token pairs and verifies tokens (RFC 7519, RFC 8725).
 //! - [`claims`]: the typed claim set and its checks.
-//! - [`keys`] and [`jwk`]: key material (PEM, JWK, JWKS), parsed once.
+//! - [`keys`] and [`jwk`]: key material (PEM, JWK, JWKS), parsed once; the key set of an engine.
 //! - [`algorithm`]: the JWS algorithms and the key families they need.
 //! - [`cache`]: the verified-token cache.
 //! - [`issuer`]: the unverified `iss` of a token, only to choose its verifier.
@@ -14,12 +14,14 @@
 //! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
 //! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
 //! - [`oidc`]: outside OpenID Connect issuers (Entra ID...): JWKS fetch policy and verification.
+//! - [`defaults`]: every default and bound of the settings, defined once.
 //! - [`error`]: the error type.
 
 pub mod algorithm;
 pub mod base64url;
 pub mod cache;
 pub mod claims;
+pub mod defaults;
 pub mod error;
 pub mod issuer;
 pub mod json;
@@ -33,5 +35,6 @@ pub mod token;
 
 pub use algorithm::Algorithm;
 pub use claims::{Claims, TokenType};
-pub use error::{Error, ErrorKind, Result};
-pub use token::{EngineConfig, KeyConfig, PairRequest, TokenEngine};
+pub use error::{Error, ErrorKind, KeySlot, Result, Setting};
+pub use keys::KeyConfig;
+pub use token::{EngineConfig, PairRequest, TokenEngine};

@@ -12,6 +12,10 @@
 //!   `argon2`/`password-hash` and `bcrypt` crates).
 //! * [`PasswordPolicy`] checks length and, if asked, character classes. The
 //!   classes are off by default, as NIST SP 800-63B advises.
+//! * Passwords are UTF-8 text. Bytes that are not (a front end passes them on
+//!   losslessly, e.g. a lone UTF-16 surrogate) never verify, after the same work
+//!   as a wrong password; [`PasswordHasher::hash`] refuses them and
+//!   [`PasswordPolicy::validate_bytes`] names them.
 //!
 //! No password or hash ever appears in an error.
 
@@ -20,14 +24,17 @@ use std::sync::OnceLock;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::error::{Error, Result};
+use crate::defaults;
+use crate::error::{Error, Result, Setting};
 
 /// OWASP's argon2id memory cost, in KiB.
-pub const DEFAULT_MEMORY_KIB: u32 = 19_456;
+pub const DEFAULT_MEMORY_KIB: u32 = defaults::ARGON2_MEMORY_KIB;
 /// OWASP's argon2id iteration count.
-pub const DEFAULT_ITERATIONS: u32 = 2;
+pub const DEFAULT_ITERATIONS: u32 = defaults::ARGON2_ITERATIONS;
 /// OWASP's argon2id degree of parallelism.
-pub const DEFAULT_PARALLELISM: u32 = 1;
+pub const DEFAULT_PARALLELISM: u32 = defaults::ARGON2_PARALLELISM;
+/// What [`PasswordPolicy::validate_bytes`] says of bytes that are not UTF-8 text.
+pub const NOT_TEXT_REASON: &str = "must be valid Unicode text";
 /// Length of the raw hash output, in bytes.
 pub const OUTPUT_LEN: usize = 32;
 /// Length of the random salt, in bytes.
@@ -94,7 +101,7 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A hasher with `config`; [`Error::Config`] names a parameter argon2 refuses.
+    /// A hasher with `config`; [`Error::Setting`] names a parameter argon2 refuses.
     pub fn new(config: Argon2Config) -> Result<Self> {
         let params = Params::new(
             config.memory_kib,
@@ -104,16 +111,13 @@ impl PasswordHasher {
         )
         .map_err(|e| {
             let setting = match e {
-                argon2::Error::MemoryTooLittle | argon2::Error::MemoryTooMuch => {
-                    "password_argon2_memory_kib"
-                }
-                argon2::Error::TimeTooSmall => "password_argon2_iterations",
+                argon2::Error::TimeTooSmall => Setting::Argon2Iterations,
                 argon2::Error::ThreadsTooFew | argon2::Error::ThreadsTooMany => {
-                    "password_argon2_parallelism"
+                    Setting::Argon2Parallelism
                 }
-                _ => "password_argon2",
+                _ => Setting::Argon2Memory,
             };
-            Error::config(setting, format!("argon2 refuses it: {e}"))
+            Error::setting(setting, format!("argon2 refuses it: {e}"))
         })?;
         Ok(PasswordHasher {
             config,
@@ -128,24 +132,34 @@ impl PasswordHasher {
     }
 
     /// An argon2id PHC string of `password` with a fresh random salt.
+    ///
+    /// [`Error::InvalidInput`] when `password` is not UTF-8 text.
     pub fn hash(&self, password: &[u8]) -> Result<String> {
+        if std::str::from_utf8(password).is_err() {
+            return Err(Error::input("password", NOT_TEXT_REASON));
+        }
         let mut salt = [0u8; SALT_LEN];
-        aws_lc_rs::rand::fill(&mut salt)
-            .map_err(|_| Error::PasswordHash("the system random source failed"))?;
+        aws_lc_rs::rand::fill(&mut salt).map_err(|_| Error::Random)?;
         let salt = SaltString::encode_b64(&salt)
             .map_err(|_| Error::PasswordHash("could not encode the salt"))?;
         self.argon2
             .hash_password(password, &salt)
             .map(|h| h.to_string())
-            .map_err(|_| Error::PasswordHash("argon2 could not hash the password"))
+            .map_err(|_| Error::Crypto("argon2 could not hash the password"))
     }
 
     /// Whether `password` matches the stored `hash` (argon2 or bcrypt).
     ///
-    /// `Ok(false)` for a wrong password; [`Error::PasswordHash`] for a hash that
-    /// is malformed, of an unsupported scheme, or asks for more than
-    /// [`MAX_VERIFY_MEMORY_KIB`].
+    /// `Ok(false)` for a wrong password, and for bytes that are not UTF-8 text
+    /// (after the same work, so the answer takes as long); [`Error::PasswordHash`]
+    /// for a hash that is malformed, of an unsupported scheme, or asks for more
+    /// than [`MAX_VERIFY_MEMORY_KIB`].
     pub fn verify(&self, password: &[u8], hash: &str) -> Result<bool> {
+        let is_text = std::str::from_utf8(password).is_ok();
+        self.verify_bytes(password, hash).map(|ok| ok && is_text)
+    }
+
+    fn verify_bytes(&self, password: &[u8], hash: &str) -> Result<bool> {
         match Scheme::of(hash)? {
             Scheme::Argon2 => {
                 let parsed = parse_argon2(hash)?;
@@ -260,9 +274,9 @@ type CharTest = fn(char) -> bool;
 /// character that is neither a letter nor a digit (a space counts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordPolicy {
-    /// Fewest characters. Default 8.
+    /// Fewest characters. Default [`defaults::PASSWORD_MIN_LENGTH`] (8).
     pub min_length: usize,
-    /// Most characters. Default 128.
+    /// Most characters. Default [`defaults::PASSWORD_MAX_LENGTH`] (128).
     pub max_length: usize,
     /// Require an uppercase letter. Default false.
     pub require_uppercase: bool,
@@ -277,8 +291,8 @@ pub struct PasswordPolicy {
 impl Default for PasswordPolicy {
     fn default() -> Self {
         PasswordPolicy {
-            min_length: 8,
-            max_length: 128,
+            min_length: defaults::PASSWORD_MIN_LENGTH,
+            max_length: defaults::PASSWORD_MAX_LENGTH,
             require_uppercase: false,
             require_lowercase: false,
             require_digit: false,
@@ -291,15 +305,27 @@ impl PasswordPolicy {
     /// The policy itself is coherent: `1 <= min_length <= max_length`.
     pub fn check(&self) -> Result<()> {
         if self.min_length == 0 {
-            return Err(Error::config("password_min_length", "must be at least 1"));
+            return Err(Error::setting(
+                Setting::PasswordMinLength,
+                "must be at least 1",
+            ));
         }
         if self.max_length < self.min_length {
-            return Err(Error::config(
-                "password_max_length",
-                format!("must be at least password_min_length ({})", self.min_length),
+            return Err(Error::setting(
+                Setting::PasswordMaxLength,
+                format!("must be at least the minimum length ({})", self.min_length),
             ));
         }
         Ok(())
+    }
+
+    /// Like [`PasswordPolicy::validate`], for bytes: those that are not UTF-8
+    /// text fail with [`NOT_TEXT_REASON`] alone.
+    pub fn validate_bytes(&self, password: &[u8]) -> Vec<String> {
+        match std::str::from_utf8(password) {
+            Ok(text) => self.validate(text),
+            Err(_) => vec![NOT_TEXT_REASON.to_owned()],
+        }
     }
 
     /// The reasons `password` fails the policy; empty when it passes.
@@ -455,7 +481,13 @@ mod tests {
         })
         .unwrap_err();
         assert!(
-            e.to_string().starts_with("password_argon2_memory_kib"),
+            matches!(
+                e,
+                Error::Setting {
+                    setting: Setting::Argon2Memory,
+                    ..
+                }
+            ),
             "{e}"
         );
         let e = PasswordHasher::new(Argon2Config {
@@ -464,7 +496,13 @@ mod tests {
         })
         .unwrap_err();
         assert!(
-            e.to_string().starts_with("password_argon2_iterations"),
+            matches!(
+                e,
+                Error::Setting {
+                    setting: Setting::Argon2Iterations,
+                    ..
+                }
+            ),
             "{e}"
         );
         let e = PasswordHasher::new(Argon2Config {
@@ -473,9 +511,50 @@ mod tests {
         })
         .unwrap_err();
         assert!(
-            e.to_string().starts_with("password_argon2_parallelism"),
+            matches!(
+                e,
+                Error::Setting {
+                    setting: Setting::Argon2Parallelism,
+                    ..
+                }
+            ),
             "{e}"
         );
+    }
+
+    /// Defect: a lone surrogate in a password reached the bindings as an encoding
+    /// error. The bindings pass such text on as the bytes Python's "surrogatepass"
+    /// makes (never UTF-8); the engine refuses it in one place.
+    #[test]
+    fn bytes_that_are_not_text_never_verify_and_are_not_hashed() {
+        let h = fast();
+        let not_text = b"pw\xed\xa0\x80";
+        let hash = h.hash(b"pw").unwrap();
+        assert!(!h.verify(not_text, &hash).unwrap());
+        let bcrypt_hash = bcrypt::hash("pw", 4).unwrap();
+        assert!(!h.verify(not_text, &bcrypt_hash).unwrap());
+        // Even when the hash was made of the very same bytes elsewhere.
+        let foreign = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 1, 1, Some(32)).unwrap(),
+        )
+        .hash_password(
+            not_text,
+            &SaltString::encode_b64(b"saltsaltsaltsalt").unwrap(),
+        )
+        .unwrap()
+        .to_string();
+        assert!(!h.verify(not_text, &foreign).unwrap());
+        let e = h.hash(not_text).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            PasswordPolicy::default().validate_bytes(not_text),
+            vec![NOT_TEXT_REASON.to_owned()]
+        );
+        assert!(PasswordPolicy::default()
+            .validate_bytes(b"correct horse")
+            .is_empty());
     }
 
     #[test]
@@ -525,6 +604,12 @@ mod tests {
         }
         .check()
         .unwrap_err();
-        assert!(e.to_string().starts_with("password_max_length"));
+        assert!(matches!(
+            e,
+            Error::Setting {
+                setting: Setting::PasswordMaxLength,
+                ..
+            }
+        ));
     }
 }

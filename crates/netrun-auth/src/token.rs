@@ -11,13 +11,15 @@ use std::sync::Arc;
 use aws_lc_rs::rand::{self, SecureRandom as _};
 use serde_json::{json, Map, Value};
 
-use crate::algorithm::{Algorithm, KeyFamily};
+use crate::algorithm::Algorithm;
 use crate::base64url;
 use crate::cache::VerifiedCache;
 use crate::claims::{self, Audience, ClaimRules, Claims, TokenType, REGISTERED};
-use crate::error::{Error, Result};
+use crate::defaults;
+use crate::error::{Error, KeySlot, Result, Setting};
 use crate::json;
-use crate::keys::{SigningKey, VerifyingKey};
+pub use crate::keys::KeyConfig;
+use crate::keys::{load_key_set, KeySet, SigningKey, VerifyingKey};
 
 /// Largest header segment looked at, in base64url characters.
 const MAX_HEADER_CHARS: usize = 2048;
@@ -33,15 +35,18 @@ pub struct EngineConfig {
     pub algorithm: Algorithm,
     /// Algorithms accepted when verifying. Default: only `algorithm`.
     pub allowed_algorithms: Vec<Algorithm>,
-    /// Access token lifetime. Default 900 s (15 minutes).
+    /// Access token lifetime. Default [`defaults::ACCESS_TTL_SECONDS`] (15 minutes).
     pub access_ttl_seconds: i64,
-    /// Refresh token lifetime. Default 2 592 000 s (30 days).
+    /// Refresh token lifetime. Default [`defaults::REFRESH_TTL_SECONDS`] (30 days).
     pub refresh_ttl_seconds: i64,
-    /// Clock skew tolerated. Default 30 s, at most 300.
+    /// Clock skew tolerated. Default [`defaults::LEEWAY_SECONDS`] (30 s), at most
+    /// [`defaults::MAX_LEEWAY_SECONDS`] (60 s).
     pub leeway_seconds: i64,
-    /// Tokens longer than this are refused before any parsing. Default 8192 bytes.
+    /// Tokens longer than this are refused before any parsing. Default
+    /// [`defaults::MAX_TOKEN_BYTES`] (8192), between 512 and 65 536.
     pub max_token_bytes: usize,
-    /// Verified tokens remembered (0 disables the cache). Default 10 000.
+    /// Verified tokens remembered (0 disables the cache). Default
+    /// [`defaults::TOKEN_CACHE_SIZE`] (10 000).
     pub cache_size: usize,
 }
 
@@ -53,28 +58,13 @@ impl EngineConfig {
             audience: audience.into(),
             algorithm: Algorithm::RS256,
             allowed_algorithms: Vec::new(),
-            access_ttl_seconds: 900,
-            refresh_ttl_seconds: 30 * 24 * 3600,
-            leeway_seconds: 30,
-            max_token_bytes: 8192,
-            cache_size: 10_000,
+            access_ttl_seconds: defaults::ACCESS_TTL_SECONDS,
+            refresh_ttl_seconds: defaults::REFRESH_TTL_SECONDS,
+            leeway_seconds: defaults::LEEWAY_SECONDS,
+            max_token_bytes: defaults::MAX_TOKEN_BYTES,
+            cache_size: defaults::TOKEN_CACHE_SIZE,
         }
     }
-}
-
-/// Key material, each piece with the name of the setting it came from (for errors).
-#[derive(Debug, Clone, Default)]
-pub struct KeyConfig {
-    /// The private key (PEM or JWK) for asymmetric algorithms.
-    pub private_key: Option<(String, Vec<u8>)>,
-    /// Its public key; when given with `private_key` it must match it.
-    pub public_key: Option<(String, Vec<u8>)>,
-    /// The shared secret for HS* algorithms.
-    pub secret: Option<(String, Vec<u8>)>,
-    /// More verification keys (PEM, JWK or JWKS), e.g. the previous key during rotation.
-    pub verification_keys: Vec<(String, Vec<u8>)>,
-    /// A `kid` to use instead of the RFC 7638 thumbprint.
-    pub key_id: Option<String>,
 }
 
 /// What to put in a new token pair.
@@ -110,86 +100,15 @@ pub struct TokenEngine {
 }
 
 impl TokenEngine {
-    /// Build an engine, checking the configuration and loading every key once.
+    /// Build an engine, checking the configuration and loading every key once
+    /// (see [`load_key_set`]).
     pub fn new(mut config: EngineConfig, keys: KeyConfig) -> Result<Self> {
         validate(&mut config)?;
-        let algorithm = config.algorithm;
-        let allowed = config.allowed_algorithms.clone();
-        let mut signing = match (&keys.private_key, &keys.secret) {
-            _ if algorithm.is_symmetric() => match &keys.secret {
-                Some((setting, secret)) => {
-                    Some(SigningKey::from_secret(secret, algorithm, setting)?)
-                }
-                None => {
-                    return Err(Error::config(
-                        "jwt_secret",
-                        format!("{algorithm} needs a secret"),
-                    ))
-                }
-            },
-            (Some((setting, pem)), _) => Some(SigningKey::from_private(pem, algorithm, setting)?),
-            (None, _) => None,
-        };
-        if let (Some(key), Some(kid)) = (signing.as_mut(), keys.key_id.clone()) {
-            key.set_kid(kid);
-        }
-        let mut verifying = Vec::new();
-        if let Some(key) = &signing {
-            verifying.push(key.verifying_key(&allowed)?);
-        }
-        if let Some((setting, pem)) = &keys.public_key {
-            let public = VerifyingKey::from_public(pem, &allowed, setting)?;
-            match &signing {
-                Some(key) if key.family() != KeyFamily::Hmac => {
-                    if key.verifying_key(&allowed)?.thumbprint() != public.thumbprint() {
-                        return Err(Error::config(
-                            setting,
-                            "the public key does not match the private key",
-                        ));
-                    }
-                }
-                _ => verifying.push(match &keys.key_id {
-                    Some(kid) => public.with_kid(kid.clone()),
-                    None => public,
-                }),
-            }
-        }
-        if let Some((setting, secret)) = keys.secret.as_ref().filter(|_| !algorithm.is_symmetric())
-        {
-            if let Some(&hs) = allowed.iter().find(|a| a.is_symmetric()) {
-                verifying
-                    .push(SigningKey::from_secret(secret, hs, setting)?.verifying_key(&allowed)?);
-            }
-        }
-        for (setting, bytes) in &keys.verification_keys {
-            if bytes.trim_ascii_start().starts_with(b"{")
-                && json::parse_object(bytes).is_some_and(|o| o.contains_key("keys"))
-            {
-                verifying.extend(VerifyingKey::from_jwks(bytes, &allowed, setting)?);
-            } else {
-                verifying.push(VerifyingKey::from_public(bytes, &allowed, setting)?);
-            }
-        }
-        if verifying.is_empty() {
-            return Err(Error::config(
-                "jwt_private_key_path",
-                "no key is configured: set jwt_private_key_path (or jwt_private_key), or jwt_public_key_path to verify only",
-            ));
-        }
-        for alg in &allowed {
-            if !verifying.iter().any(|k| k.supports(*alg)) {
-                return Err(Error::config(
-                    "jwt_allowed_algorithms",
-                    format!(
-                        "{alg} is allowed but no configured key can verify it (it needs a {})",
-                        alg.family().name()
-                    ),
-                ));
-            }
-        }
+        let KeySet { signing, verifying } =
+            load_key_set(&keys, config.algorithm, &config.allowed_algorithms)?;
         let encoded_header = match &signing {
             Some(key) => base64url::encode(
-                json!({"alg": algorithm.name(), "typ": "JWT", "kid": key.kid()}).to_string(),
+                json!({"alg": config.algorithm.name(), "typ": "JWT", "kid": key.kid()}).to_string(),
             ),
             None => String::new(),
         };
@@ -221,15 +140,15 @@ impl TokenEngine {
     /// Issue an access and a refresh token of one session.
     pub fn issue_pair(&self, request: PairRequest) -> Result<IssuedPair> {
         if request.user_id.is_empty() {
-            return Err(Error::config("user_id", "must not be empty"));
+            return Err(Error::input("user_id", "must not be empty"));
         }
         if let Some(name) = request
             .extra
             .keys()
             .find(|k| REGISTERED.contains(&k.as_str()))
         {
-            return Err(Error::config(
-                "extra_claims",
+            return Err(Error::input(
+                "extra",
                 format!("'{name}' is a registered claim"),
             ));
         }
@@ -268,8 +187,8 @@ impl TokenEngine {
     /// Sign `claims` as a compact JWS with the configured algorithm and key.
     pub fn sign(&self, claims: &Claims) -> Result<String> {
         let key = self.signing.as_ref().ok_or_else(|| {
-            Error::config(
-                "jwt_private_key_path",
+            Error::key_in(
+                KeySlot::PrivateKey,
                 "this engine only verifies: no signing key is configured",
             )
         })?;
@@ -284,7 +203,14 @@ impl TokenEngine {
     /// Verify `token` as a token of type `expected` and return its claims.
     /// Results are cached until the token expires; revocation is not checked here
     /// (see [`crate::revocation`]).
-    pub fn verify(&self, token: &str, expected: TokenType) -> Result<Arc<Claims>> {
+    ///
+    /// The token may be given as text or bytes; bytes that are not UTF-8 are a
+    /// malformed token.
+    pub fn verify<T: AsRef<[u8]> + ?Sized>(
+        &self,
+        token: &T,
+        expected: TokenType,
+    ) -> Result<Arc<Claims>> {
         let claims = self.verify_any(token)?;
         if claims.token_type != expected {
             return Err(Error::WrongTokenType {
@@ -295,12 +221,14 @@ impl TokenEngine {
     }
 
     /// Verify `token`, whatever its type (for revoking either kind).
-    pub fn verify_any(&self, token: &str) -> Result<Arc<Claims>> {
+    pub fn verify_any<T: AsRef<[u8]> + ?Sized>(&self, token: &T) -> Result<Arc<Claims>> {
+        let token = token.as_ref();
         if token.len() > self.config.max_token_bytes {
             return Err(Error::TokenTooLarge {
                 max: self.config.max_token_bytes,
             });
         }
+        let token = as_text(token)?;
         let now = claims::now();
         let digest = VerifiedCache::digest(token);
         if let Some(claims) = self.cache.get(&digest, now) {
@@ -395,7 +323,10 @@ impl TokenEngine {
 }
 
 /// INSECURE: the header and payload of a token, without verifying anything. For debugging.
-pub fn insecure_decode_unverified(token: &str) -> Result<(Map<String, Value>, Map<String, Value>)> {
+pub fn insecure_decode_unverified<T: AsRef<[u8]> + ?Sized>(
+    token: &T,
+) -> Result<(Map<String, Value>, Map<String, Value>)> {
+    let token = as_text(token.as_ref())?;
     let mut segments = token.split('.');
     let (Some(header), Some(payload)) = (segments.next(), segments.next()) else {
         return Err(Error::Malformed("expected dot-separated segments"));
@@ -425,39 +356,48 @@ fn check_typ_and_cty(header: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
+/// A token is ASCII; bytes that are not even UTF-8 are malformed.
+fn as_text(token: &[u8]) -> Result<&str> {
+    std::str::from_utf8(token).map_err(|_| Error::Malformed("token is not UTF-8 text"))
+}
+
 fn signature_len(token: &str) -> usize {
     token.rsplit('.').next().map_or(0, |s| s.len() + 1)
 }
 
 fn validate(config: &mut EngineConfig) -> Result<()> {
     if config.issuer.is_empty() {
-        return Err(Error::config("jwt_issuer", "must be set"));
+        return Err(Error::setting(Setting::Issuer, "must be set"));
     }
     if config.audience.is_empty() {
-        return Err(Error::config("jwt_audience", "must be set"));
+        return Err(Error::setting(Setting::Audience, "must be set"));
     }
     if config.allowed_algorithms.is_empty() {
         config.allowed_algorithms = vec![config.algorithm];
     }
     if !config.allowed_algorithms.contains(&config.algorithm) {
-        return Err(Error::config(
-            "jwt_allowed_algorithms",
+        return Err(Error::setting(
+            Setting::AllowedAlgorithms,
             format!("must include the signing algorithm {}", config.algorithm),
         ));
     }
-    if !(0..=ClaimRules::MAX_LEEWAY_SECONDS).contains(&config.leeway_seconds) {
-        return Err(Error::config("leeway_seconds", "must be between 0 and 300"));
-    }
-    if config.access_ttl_seconds <= 0 || config.refresh_ttl_seconds <= 0 {
-        return Err(Error::config(
-            "access_token_expire_minutes",
-            "token lifetimes must be positive",
+    if !(0..=defaults::MAX_LEEWAY_SECONDS).contains(&config.leeway_seconds) {
+        return Err(Error::setting(
+            Setting::Leeway,
+            format!("must be between 0 and {}", defaults::MAX_LEEWAY_SECONDS),
         ));
     }
-    if !(512..=65_536).contains(&config.max_token_bytes) {
-        return Err(Error::config(
-            "max_token_bytes",
-            "must be between 512 and 65536",
+    if config.access_ttl_seconds <= 0 {
+        return Err(Error::setting(Setting::AccessTtl, "must be positive"));
+    }
+    if config.refresh_ttl_seconds <= 0 {
+        return Err(Error::setting(Setting::RefreshTtl, "must be positive"));
+    }
+    let bounds = defaults::MAX_TOKEN_BYTES_LOWER_BOUND..=defaults::MAX_TOKEN_BYTES_UPPER_BOUND;
+    if !bounds.contains(&config.max_token_bytes) {
+        return Err(Error::setting(
+            Setting::MaxTokenBytes,
+            format!("must be between {} and {}", bounds.start(), bounds.end()),
         ));
     }
     Ok(())
@@ -468,7 +408,7 @@ fn random_id() -> Result<String> {
     let mut bytes = [0u8; 16];
     rand::SystemRandom::new()
         .fill(&mut bytes)
-        .map_err(|_| Error::config("random generator", "the system random generator failed"))?;
+        .map_err(|_| Error::Random)?;
     Ok(base64url::encode(bytes))
 }
 
@@ -480,7 +420,7 @@ mod tests {
         let mut config = EngineConfig::new("iss", "aud");
         config.algorithm = Algorithm::HS256;
         let keys = KeyConfig {
-            secret: Some(("secret".into(), vec![7; 32])),
+            secret: Some(vec![7; 32]),
             ..KeyConfig::default()
         };
         TokenEngine::new(config, keys).unwrap()
@@ -496,7 +436,7 @@ mod tests {
             .unwrap();
         let payload = pair.access_token.split('.').nth(1).unwrap().to_owned();
         let input = format!("{}.{payload}", base64url::encode(header.to_string()));
-        let key = SigningKey::from_secret(&[7; 32], Algorithm::HS256, "t").unwrap();
+        let key = SigningKey::from_secret(&[7; 32], Algorithm::HS256).unwrap();
         let signature = key.sign(Algorithm::HS256, input.as_bytes()).unwrap();
         format!("{input}.{}", base64url::encode(signature))
     }

@@ -27,11 +27,11 @@ fn engines() -> &'static [TokenEngine] {
             config.cache_size = 0; // every verification does the full work
             let keys = match kind {
                 None => KeyConfig {
-                    secret: Some(("secret".into(), vec![0x5a; 32])),
+                    secret: Some(vec![0x5a; 32]),
                     ..KeyConfig::default()
                 },
                 Some(kind) => KeyConfig {
-                    private_key: Some(("key".into(), generate_pem(kind).unwrap().0.into_bytes())),
+                    private_key: Some(generate_pem(kind).unwrap().0.into_bytes()),
                     ..KeyConfig::default()
                 },
             };

@@ -122,7 +122,7 @@ impl KeySet {
 
 /// One JWK through the engine's key loader (`use`, `key_ops`, `alg`, RSA size rules).
 fn load_jwk(jwk: &[u8], algorithms: &[Algorithm]) -> Result<VerifyingKey> {
-    VerifyingKey::from_public(jwk, algorithms, "jwks")
+    VerifyingKey::from_public(jwk, algorithms)
 }
 
 #[cfg(test)]
@@ -135,7 +135,7 @@ pub(crate) mod tests {
     /// A fresh RSA-2048 signing key with `kid`, and its public JWK.
     pub(crate) fn rsa_key(kid: &str) -> (SigningKey, Value) {
         let (private, _) = crate::keys::generate_pem("rsa2048").unwrap();
-        let mut key = SigningKey::from_private(private.as_bytes(), Algorithm::RS256, "t").unwrap();
+        let mut key = SigningKey::from_private(private.as_bytes(), Algorithm::RS256).unwrap();
         key.set_kid(kid.to_owned());
         let jwk = key
             .verifying_key(&[Algorithm::RS256])

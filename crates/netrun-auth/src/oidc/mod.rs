@@ -29,13 +29,13 @@ pub use verifier::{OidcConfig, OidcVerifier};
 
 use crate::error::Error;
 
-/// A refused setting of an outside issuer; names the setting.
-/// (The one place that says how such errors are built, whatever the engine's error shape.)
+/// A refused setting of an outside issuer ([`OidcConfig`]'s fields are arguments of
+/// [`OidcVerifier::new`]); names the setting. The one place such errors are built.
 pub(crate) fn setting_error(setting: &'static str, reason: impl Into<String>) -> Error {
-    Error::config(setting, reason)
+    Error::input(setting, reason)
 }
 
-/// A fetched document (discovery document, JWKS) that cannot be used.
+/// A fetched document (discovery document, JWKS) that cannot be used; names it.
 pub(crate) fn document_error(document: &'static str, reason: impl Into<String>) -> Error {
-    Error::config(document, reason)
+    Error::input(document, reason)
 }

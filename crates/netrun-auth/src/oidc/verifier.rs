@@ -158,16 +158,17 @@ impl OidcVerifier {
 
     /// Whether an unverified token's `iss` is this issuer's: routing among several
     /// issuers (Entra's v1.0 and v2.0) without building the claims. Not a verification.
-    pub fn accepts_token(&self, token: &str) -> bool {
+    pub fn accepts_token<T: AsRef<[u8]> + ?Sized>(&self, token: &T) -> bool {
         #[derive(serde::Deserialize)]
         struct Issuer {
             iss: Option<String>,
         }
+        let token = token.as_ref();
         if token.len() > self.config.max_token_bytes {
             return false;
         }
         token
-            .split('.')
+            .split(|b| *b == b'.')
             .nth(1)
             .and_then(base64url::decode)
             .and_then(|payload| serde_json::from_slice::<Issuer>(&payload).ok())
@@ -175,13 +176,18 @@ impl OidcVerifier {
             .is_some_and(|iss| self.rule.accepts(&iss))
     }
 
-    /// Verify `token` at `now` (seconds since the epoch).
-    pub fn verify(&self, token: &str, now: i64) -> Result<Arc<OidcClaims>> {
+    /// Verify `token` (its bytes: a compact JWS is ASCII) at `now` (seconds since the epoch).
+    pub fn verify<T: AsRef<[u8]> + ?Sized>(&self, token: &T, now: i64) -> Result<Arc<OidcClaims>> {
+        let token = token.as_ref();
         if token.len() > self.config.max_token_bytes {
             return Err(Error::TokenTooLarge {
                 max: self.config.max_token_bytes,
             });
         }
+        let token = std::str::from_utf8(token)
+            .ok()
+            .filter(|t| t.is_ascii())
+            .ok_or(Error::Malformed("token is not ASCII"))?;
         let digest = VerifiedCache::digest(token);
         if let Some(cache) = &self.cache {
             let hit = lock(cache).get(&digest).cloned();
@@ -198,7 +204,7 @@ impl OidcVerifier {
     }
 
     /// Verify `token` now.
-    pub fn verify_now(&self, token: &str) -> Result<Arc<OidcClaims>> {
+    pub fn verify_now<T: AsRef<[u8]> + ?Sized>(&self, token: &T) -> Result<Arc<OidcClaims>> {
         self.verify(token, claims::now())
     }
 
@@ -483,6 +489,10 @@ mod tests {
             .verifier
             .accepts_token(&sign(&f.key, header(), &v2_claims(OTHER))));
         assert!(!f.verifier.accepts_token("a.b.c"));
+        assert!(matches!(
+            f.verifier.verify(b"\xed\xa0\x80.e30.e30", NOW),
+            Err(Error::Malformed(_))
+        ));
         assert!(!f.verifier.accepts_issuer(&iss(OTHER)));
         // cached: a second verification gives the same claims
         assert_eq!(f.verifier.verify(&token, NOW).unwrap(), claims);

@@ -1,13 +1,17 @@
-//! `TokenEngine`: the engine's token issuing and verification for Python.
+//! `TokenEngine`: the engine's token issuing and verification (`netrun_auth::token`).
 
+use netrun_auth::claims::{extra_from_json, TokenType};
+use netrun_auth::defaults;
+use netrun_auth::error::Setting;
 use netrun_auth::token::{self, EngineConfig, IssuedPair, KeyConfig, PairRequest};
-use netrun_auth::{Algorithm, Error, TokenEngine, TokenType};
+use netrun_auth::{Algorithm, Error, TokenEngine};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::claims::PyClaims;
-use crate::errors::to_py_err;
+use crate::errors::{to_py_err, to_py_err_with, KeyLabels};
 use crate::json::{map_to_py, to_py};
+use crate::text::{string, strings, Text, TextBytes};
 
 /// Key set, claim rules and verified-token cache.
 #[pyclass(frozen, module = "netrun_auth._core", name = "TokenEngine")]
@@ -25,50 +29,61 @@ pub struct PyIssuedPair {
     refresh: Py<PyClaims>,
 }
 
-fn parse_algorithm(name: &str, setting: &str) -> Result<Algorithm, Error> {
-    name.parse()
-        .map_err(|_| Error::config(setting, format!("'{name}' is not a supported algorithm")))
-}
-
-fn token_type(name: &str) -> Result<TokenType, Error> {
-    TokenType::parse(name)
-        .ok_or_else(|| Error::config("expected_type", "must be 'access' or 'refresh'"))
-}
+/// A key argument: (the setting it came from, its bytes).
+type Labelled = (String, Vec<u8>);
 
 #[pymethods]
 impl PyTokenEngine {
     #[new]
     #[pyo3(signature = (
-        *, issuer, audience, algorithm = "RS256", allowed_algorithms = None, signing_key = None,
+        *, issuer, audience, algorithm = None, allowed_algorithms = None, signing_key = None,
         public_key = None, verification_keys = None, secret = None, key_id = None,
-        access_ttl_seconds = 900, refresh_ttl_seconds = 2_592_000, leeway_seconds = 30,
-        max_token_bytes = 8192, cache_size = 10_000,
+        access_ttl_seconds = defaults::ACCESS_TTL_SECONDS,
+        refresh_ttl_seconds = defaults::REFRESH_TTL_SECONDS,
+        leeway_seconds = defaults::LEEWAY_SECONDS,
+        max_token_bytes = defaults::MAX_TOKEN_BYTES,
+        cache_size = defaults::TOKEN_CACHE_SIZE,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        issuer: String,
-        audience: String,
-        algorithm: &str,
-        allowed_algorithms: Option<Vec<String>>,
-        signing_key: Option<(String, Vec<u8>)>,
-        public_key: Option<(String, Vec<u8>)>,
-        verification_keys: Option<Vec<(String, Vec<u8>)>>,
-        secret: Option<(String, Vec<u8>)>,
-        key_id: Option<String>,
+        issuer: Text,
+        audience: Text,
+        algorithm: Option<Text>,
+        allowed_algorithms: Option<Vec<Text>>,
+        signing_key: Option<Labelled>,
+        public_key: Option<Labelled>,
+        verification_keys: Option<Vec<Labelled>>,
+        secret: Option<Labelled>,
+        key_id: Option<Text>,
         access_ttl_seconds: i64,
         refresh_ttl_seconds: i64,
         leeway_seconds: i64,
         max_token_bytes: usize,
         cache_size: usize,
     ) -> PyResult<Self> {
+        let mut labels = KeyLabels::default();
+        let label = |slot: &mut String, key: Option<Labelled>| {
+            key.map(|(name, bytes)| {
+                *slot = name;
+                bytes
+            })
+        };
+        let private_key = label(&mut labels.private_key, signing_key);
+        let public_key = label(&mut labels.public_key, public_key);
+        let secret = label(&mut labels.secret, secret);
+        let (names, verification_keys): (Vec<String>, Vec<Vec<u8>>) =
+            verification_keys.unwrap_or_default().into_iter().unzip();
+        labels.verification_keys = names;
+        let mut config = EngineConfig::new(issuer.into_string(), audience.into_string());
         let build = || -> Result<TokenEngine, Error> {
-            let mut config = EngineConfig::new(issuer, audience);
-            config.algorithm = parse_algorithm(algorithm, "jwt_algorithm")?;
+            if let Some(name) = &algorithm {
+                config.algorithm = Algorithm::from_setting(&name.0, Setting::Algorithm)?;
+            }
             config.allowed_algorithms = allowed_algorithms
                 .unwrap_or_default()
                 .iter()
-                .map(|name| parse_algorithm(name, "jwt_allowed_algorithms"))
+                .map(|name| Algorithm::from_setting(&name.0, Setting::AllowedAlgorithms))
                 .collect::<Result<_, _>>()?;
             config.access_ttl_seconds = access_ttl_seconds;
             config.refresh_ttl_seconds = refresh_ttl_seconds;
@@ -76,15 +91,17 @@ impl PyTokenEngine {
             config.max_token_bytes = max_token_bytes;
             config.cache_size = cache_size;
             let keys = KeyConfig {
-                private_key: signing_key,
+                private_key,
                 public_key,
                 secret,
-                verification_keys: verification_keys.unwrap_or_default(),
-                key_id,
+                verification_keys,
+                key_id: string(key_id),
             };
             TokenEngine::new(config, keys)
         };
-        py.detach(build).map_err(to_py_err).map(PyTokenEngine)
+        py.detach(build)
+            .map_err(|e| to_py_err_with(e, &labels))
+            .map(PyTokenEngine)
     }
 
     #[getter]
@@ -112,28 +129,24 @@ impl PyTokenEngine {
     fn issue_pair(
         &self,
         py: Python<'_>,
-        user_id: String,
-        organization_id: Option<String>,
-        roles: Option<Vec<String>>,
-        permissions: Option<Vec<String>>,
-        extra_json: Option<&str>,
-        session_id: Option<String>,
+        user_id: Text,
+        organization_id: Option<Text>,
+        roles: Option<Vec<Text>>,
+        permissions: Option<Vec<Text>>,
+        extra_json: Option<Text>,
+        session_id: Option<Text>,
     ) -> PyResult<PyIssuedPair> {
         let extra = match extra_json {
             None => Default::default(),
-            Some(text) => netrun_auth::json::parse_object(text.as_bytes())
-                .ok_or_else(|| {
-                    Error::config("extra_claims", "must be a JSON object with unique keys")
-                })
-                .map_err(to_py_err)?,
+            Some(text) => extra_from_json(text.0.as_bytes()).map_err(to_py_err)?,
         };
         let request = PairRequest {
-            user_id,
-            organization_id,
-            roles: roles.unwrap_or_default(),
-            permissions: permissions.unwrap_or_default(),
+            user_id: user_id.into_string(),
+            organization_id: string(organization_id),
+            roles: strings(roles.unwrap_or_default()),
+            permissions: strings(permissions.unwrap_or_default()),
             extra,
-            session_id,
+            session_id: string(session_id),
         };
         let IssuedPair {
             access_token,
@@ -156,17 +169,18 @@ impl PyTokenEngine {
 
     /// Verify a token (signature, claims and, unless `expected_type` is None, its type).
     /// The GIL is released meanwhile.
-    #[pyo3(signature = (token, expected_type = Some("access")))]
+    #[pyo3(signature = (token, expected_type = Some(Text("access".to_owned()))))]
     fn verify(
         &self,
         py: Python<'_>,
-        token: &str,
-        expected_type: Option<&str>,
+        token: TextBytes<'_>,
+        expected_type: Option<Text>,
     ) -> PyResult<PyClaims> {
         let expected = expected_type
-            .map(token_type)
+            .map(|name| TokenType::from_argument(&name.0, "expected_type"))
             .transpose()
             .map_err(to_py_err)?;
+        let token = token.0.as_ref();
         py.detach(|| match expected {
             Some(expected) => self.0.verify(token, expected),
             None => self.0.verify_any(token),
@@ -188,18 +202,10 @@ impl PyTokenEngine {
 #[pyfunction]
 pub fn insecure_decode_unverified<'py>(
     py: Python<'py>,
-    token: &str,
+    token: TextBytes<'_>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let (header, payload) = token::insecure_decode_unverified(token).map_err(to_py_err)?;
+    let (header, payload) =
+        token::insecure_decode_unverified(token.0.as_ref()).map_err(to_py_err)?;
     let pair: [Bound<'py, PyDict>; 2] = [map_to_py(py, &header)?, map_to_py(py, &payload)?];
     PyTuple::new(py, pair)
-}
-
-/// A new key pair as (PKCS#8 private PEM, SPKI public PEM).
-#[pyfunction]
-pub fn generate_key(py: Python<'_>, kind: &str) -> PyResult<(Vec<u8>, Vec<u8>)> {
-    let (private, public) = py
-        .detach(|| netrun_auth::keys::generate_pem(kind))
-        .map_err(to_py_err)?;
-    Ok((private.into_bytes(), public.into_bytes()))
 }

@@ -449,3 +449,34 @@ def test_bad_oidc_settings_are_configuration_errors() -> None:
         values.update(bad)
         with pytest.raises((ConfigurationError, ValueError)):
             OIDCProvider(OIDCConfig(**values))
+
+
+async def test_scheduled_refresh_runs_in_the_background(idp: EntraIdP) -> None:
+    """Keys are refreshed every 12-24 h (jittered): the token that finds them due is
+    validated with the held keys while the fetch runs beside it."""
+    import httpx
+
+    from netrun_auth.oidc import OIDCConfig, OIDCProvider
+
+    now = [1000.0]
+    config = OIDCConfig(
+        issuer=v2_issuer(TENANT),
+        audiences=[CLIENT_ID],
+        discovery_url=f"{idp.authority}/{TENANT}/v2.0/.well-known/openid-configuration",
+        allowed_tenants=[TENANT],
+        insecure_http=True,
+    )
+    async with httpx.AsyncClient() as client:
+        provider = OIDCProvider(config, http_client=client, clock=lambda: now[0])
+        await provider.validate_token(idp.v2())
+        assert idp.jwks_fetches() == 1
+        now[0] += 12 * 3600 - 1
+        await provider.validate_token(idp.v2())
+        assert idp.jwks_fetches() == 1, "not due before 12 h"
+        now[0] += 12 * 3600 + 2
+        idp.mode, idp.slow_seconds = "slow", 0.5
+        user = await provider.validate_token(idp.v2())  # does not wait for the fetch
+        assert user.user_id == v2_claims()["sub"]  # a generic issuer's user id is `sub`
+        assert provider.fetch_count == 2
+        assert any(not task.done() for task in provider._background)
+        await provider.aclose()

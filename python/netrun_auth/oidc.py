@@ -253,10 +253,15 @@ class OIDCProvider:
         """Fetch the discovery documents and the keys now (e.g. in the app's lifespan).
 
         Optional: the first :meth:`validate_token` does it otherwise.
+        An issuer that cannot be reached is logged, not raised: requests then get
+        503 ``idp_unavailable`` until its documents can be read.
         """
-        await self._discover()
+        with contextlib.suppress(IdentityProviderUnavailableError):
+            await self._discover()
         for issuer in self._issuers:
-            await self._ensure_keys(issuer)
+            if issuer.verifier is not None and issuer.discovery is not None:
+                with contextlib.suppress(IdentityProviderUnavailableError):
+                    await self._ensure_keys(issuer)
 
     async def validate_token(self, token: str) -> User:
         """Verify ``token`` and return its :class:`User`.
@@ -300,15 +305,22 @@ class OIDCProvider:
         for issuer in self._issuers:
             if issuer.verifier is not None and issuer.verifier.accepts_token(token):
                 return issuer
+        if any(issuer.discovery is None for issuer in self._issuers):
+            # Perhaps the issuer whose discovery document could not be read yet.
+            raise IdentityProviderUnavailableError()
         raise TokenInvalidError("token issuer is not accepted", code="issuer_unknown")
 
     async def _discover(self) -> None:
+        """Read the discovery documents not read yet; one failing does not stop the others."""
         if all(i.discovery is not None for i in self._issuers):
             return
         async with self._start_lock:
             for issuer in self._issuers:
                 if issuer.discovery is None:
-                    await self._discover_one(issuer)
+                    with contextlib.suppress(IdentityProviderUnavailableError):
+                        await self._discover_one(issuer)
+        if all(i.discovery is None for i in self._issuers):
+            raise IdentityProviderUnavailableError()
 
     async def _discover_one(self, issuer: _Issuer) -> None:
         now = self._clock()

@@ -64,7 +64,7 @@ class EntraIdP:
 
     keys: list[SigningKey] = field(default_factory=lambda: [new_key()])
     mode: str = "ok"  # ok | down | garbage | slow | huge | empty
-    discovery_mode: str = "ok"
+    discovery_mode: str = "ok"  # ok | down | down-v1
     slow_seconds: float = 3.0
     hits: Counter[str] = field(default_factory=Counter)
     port: int = 0
@@ -118,9 +118,9 @@ class EntraIdP:
             return 404, b"{}"
         tenant, rest = parts[0], "/".join(parts[1:])
         if rest in ("v2.0/.well-known/openid-configuration", ".well-known/openid-configuration"):
-            if self.discovery_mode == "down":
-                return 503, b"unavailable"
             v2 = rest.startswith("v2.0")
+            if self.discovery_mode == "down" or (self.discovery_mode == "down-v1" and not v2):
+                return 503, b"unavailable"
             return 200, json.dumps(self.discovery(tenant, v2=v2)).encode()
         if rest in ("discovery/v2.0/keys", "discovery/keys"):
             return self.jwks(v2=rest.startswith("discovery/v2.0"))

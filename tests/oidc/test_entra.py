@@ -68,6 +68,9 @@ async def test_v2_token_maps_to_a_user(idp: EntraIdP, make_provider: Make) -> No
 
 async def test_v1_token_with_app_id_uri_audience(idp: EntraIdP, make_provider: Make) -> None:
     provider = make_provider()
+    # before discovery (no lifespan start): routed by the tenant it names, checked exactly later
+    assert provider.accepts_issuer(f"https://sts.windows.net/{TENANT}/")
+    assert not provider.accepts_issuer(f"https://sts.windows.net/{OTHER_TENANT}/")
     user = await provider.validate_token(idp.v1())
     assert user.user_id == USER_OID
     assert user.extra["upn"] == "abeli@contoso.com"
@@ -480,3 +483,14 @@ async def test_scheduled_refresh_runs_in_the_background(idp: EntraIdP) -> None:
         assert provider.fetch_count == 2
         assert any(not task.done() for task in provider._background)
         await provider.aclose()
+
+
+async def test_one_discovery_document_down_does_not_stop_the_other(
+    idp: EntraIdP, make_provider: Make
+) -> None:
+    idp.discovery_mode = "down-v1"
+    provider = make_provider()
+    await provider.start()  # logs, does not raise
+    await provider.validate_token(idp.v2())
+    with pytest.raises(IdentityProviderUnavailableError):
+        await provider.validate_token(idp.v1())

@@ -66,7 +66,7 @@ class OIDCConfig(BaseModel):
     issuer: str = Field(description="The issuer URL; its discovery document must name it exactly")
     audiences: list[str] = Field(min_length=1, description="Accepted `aud` values (one required)")
     discovery_url: str | None = Field(
-        None,
+        default=None,
         description="Discovery document URL; default `<issuer>/.well-known/openid-configuration`",
     )
     algorithms: list[str] = Field(
@@ -76,27 +76,37 @@ class OIDCConfig(BaseModel):
         default_factory=list,
         description="For a `{tenantid}` issuer template: tenant GUIDs, or ['*'] for any",
     )
-    leeway_seconds: int = Field(60, ge=0, le=300, description="Clock skew tolerated")
-    max_token_bytes: int = Field(16384, description="Longer tokens are refused unparsed")
-    allow_guests: bool = Field(True, description="Accept `acct == 1` or a foreign `idp`")
+    leeway_seconds: int = Field(default=60, ge=0, le=300, description="Clock skew tolerated")
+    max_token_bytes: int = Field(default=16384, description="Longer tokens are refused unparsed")
+    allow_guests: bool = Field(default=True, description="Accept `acct == 1` or a foreign `idp`")
     accepted_types: list[str] = Field(
         default_factory=lambda: ["JWT", "at+jwt", "application/at+jwt"],
         description="Header `typ` values accepted for this issuer",
     )
     jwks_refetch_cooldown_seconds: float = Field(
-        300.0, ge=0, description="Least time between fetches caused by unknown `kid`s"
+        default=300.0, ge=0, description="Least time between fetches caused by unknown `kid`s"
     )
-    jwks_refresh_min_seconds: float = Field(43200.0, description="Scheduled refresh, lower bound")
-    jwks_refresh_max_seconds: float = Field(86400.0, description="Scheduled refresh, upper bound")
-    jwks_retry_seconds: float = Field(30.0, ge=0, description="First retry after a failed fetch")
-    http_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of each HTTP request")
-    max_keys: int = Field(64, ge=1, description="Most keys accepted in the JWKS")
-    user_id_claim: str = Field("sub", description="Claim giving `User.user_id` (`sub` or `oid`)")
+    jwks_refresh_min_seconds: float = Field(
+        default=43200.0, description="Scheduled refresh, lower bound"
+    )
+    jwks_refresh_max_seconds: float = Field(
+        default=86400.0, description="Scheduled refresh, upper bound"
+    )
+    jwks_retry_seconds: float = Field(
+        default=30.0, ge=0, description="First retry after a failed fetch"
+    )
+    http_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of each HTTP request"
+    )
+    max_keys: int = Field(default=64, ge=1, description="Most keys accepted in the JWKS")
+    user_id_claim: str = Field(
+        default="sub", description="Claim giving `User.user_id` (`sub` or `oid`)"
+    )
     organization_claim: str | None = Field(
-        None, description="Claim giving `User.organization_id` (e.g. `tid`); default none"
+        default=None, description="Claim giving `User.organization_id` (e.g. `tid`); default none"
     )
     insecure_http: bool = Field(
-        False, description="Allow plain-http issuer URLs (loopback tests only)"
+        default=False, description="Allow plain-http issuer URLs (loopback tests only)"
     )
 
     @field_validator("issuer")
@@ -461,7 +471,7 @@ def _make_user(
             extra[name] = value
     extra["is_guest"] = claims.is_guest
     email = extra.get("email") or extra.get("preferred_username") or extra.get("upn")
-    name = extra.get("name")
+    display_name = extra.get("name")
     token_id = extra.get("jti") or extra.get("uti")
     fields: dict[str, Any] = {
         "user_id": user_id,
@@ -469,7 +479,7 @@ def _make_user(
         "roles": list(claims.roles),
         "permissions": [],
         "email": email if isinstance(email, str) else None,
-        "display_name": name if isinstance(name, str) else None,
+        "display_name": display_name if isinstance(display_name, str) else None,
         "token_id": token_id if isinstance(token_id, str) else None,
         "extra": extra,
         "scopes": tuple(claims.scopes),

@@ -64,17 +64,17 @@ class AzureADConfig(BaseSettings):
         description="Accepted `aud` values; default `<client_id>` and `api://<client_id>`",
     )
     authority_host: str = Field(
-        "https://login.microsoftonline.com",
+        default="https://login.microsoftonline.com",
         description="Authority; sovereign clouds and External ID hosts are other values",
     )
     insecure_http_authority: bool = Field(
-        False, description="Allow an `http://` authority (loopback tests only)"
+        default=False, description="Allow an `http://` authority (loopback tests only)"
     )
     jwks_refetch_cooldown_seconds: float = Field(
-        300.0, ge=0, description="Least time between JWKS fetches caused by unknown key ids"
+        default=300.0, ge=0, description="Least time between JWKS fetches caused by unknown key ids"
     )
     allow_guests: bool = Field(
-        False, description="Accept guest users (`acct == 1`, or an `idp` other than `iss`)"
+        default=False, description="Accept guest users (`acct == 1`, or an `idp` other than `iss`)"
     )
 
     def __init__(self, **values: Any) -> None:

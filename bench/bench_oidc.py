@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netrun_auth import AuthConfig, JWTManager, _core
 from netrun_auth.integrations.azure_ad import AzureADConfig, AzureADProvider
-from tests.oidc.entra_idp import CLIENT_ID, TENANT, EntraIdP, Server
+from tests.oidc.entra_idp import CLIENT_ID, TENANT, EntraIdP, Server, v2_claims
 
 DISTINCT = 2000
 
@@ -58,22 +58,41 @@ async def run() -> list[str]:
             for i in range(DISTINCT)
         ]
         entra = [idp.v2(uti=f"u{i}") for i in range(DISTINCT)]
+        # Our own tokens carrying the same extra claims as an Entra token (same payload size).
+        registered = {"iss", "aud", "sub", "exp", "nbf", "iat", "roles", "tid", "oid", "scp"}
+        entra_extra = {k: v for k, v in v2_claims().items() if k not in registered}
+        own_big = [
+            (
+                await manager.generate_token_pair(
+                    f"user-{i}", roles=["user"], extra_claims={**entra_extra, "uti": f"u{i}"}
+                )
+            ).access_token
+            for i in range(DISTINCT)
+        ]
         verifier = provider._issuers[0].verifier  # the v2.0 issuer's engine verifier
         assert verifier is not None
         fetches = idp.jwks_fetches()
 
-        # Signature work: distinct tokens, fresh caches.
-        own_engine = JWTManager(manager.config).engine
-        own_it, entra_it = iter(own), iter(entra)
-        own_distinct = per_op_us(lambda: own_engine.verify(next(own_it)), DISTINCT, repeat=1)
-        fresh = _core.OidcVerifier(
-            issuer=verifier.issuer, audiences=[CLIENT_ID], allowed_tenants=[TENANT]
-        )
-        action, ticket = fresh.poll(0.0)
-        assert action == "fetch"
+        # Signature work: distinct tokens, fresh caches, best of 5 runs (each its own caches).
         keys = httpx.get(f"{idp.authority}/{TENANT}/discovery/v2.0/keys").content
-        fresh.complete(ticket, keys, 0.0)
-        entra_distinct = per_op_us(lambda: fresh.verify(next(entra_it)), DISTINCT, repeat=1)
+
+        def own_run(tokens: list[str]) -> float:
+            engine = JWTManager(manager.config).engine
+            it = iter(tokens)
+            return per_op_us(lambda: engine.verify(next(it)), DISTINCT, repeat=1)
+
+        def entra_run() -> float:
+            fresh = _core.OidcVerifier(
+                issuer=verifier.issuer, audiences=[CLIENT_ID], allowed_tenants=[TENANT]
+            )
+            _, ticket = fresh.poll(0.0)
+            fresh.complete(ticket, keys, 0.0)
+            it = iter(entra)
+            return per_op_us(lambda: fresh.verify(next(it)), DISTINCT, repeat=1)
+
+        own_distinct = min(own_run(own) for _ in range(5))
+        own_big_distinct = min(own_run(own_big) for _ in range(5))
+        entra_distinct = min(entra_run() for _ in range(5))
 
         # The request path: the same token again (verified-token cache), full User out.
         await manager.validate_token(own[0])
@@ -87,6 +106,8 @@ async def run() -> list[str]:
     return [
         f"| verify, distinct tokens (engine) | {own_distinct:.2f} | {entra_distinct:.2f} "
         f"| {entra_distinct / own_distinct:.2f}x |",
+        f"| verify, distinct tokens, own token with Entra's claims (same payload size) "
+        f"| {own_big_distinct:.2f} | {entra_distinct:.2f} | {entra_distinct / own_big_distinct:.2f}x |",
         f"| validate_token, cached, to TokenClaims / User | {own_full:.2f} | {entra_full:.2f} "
         f"| {entra_full / own_full:.2f}x |",
         f"\nJWKS fetches during the timed runs: {fetched}",

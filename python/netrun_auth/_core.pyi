@@ -343,8 +343,8 @@ class OidcClaims:
 class OidcVerifier:
     """One outside issuer: rules, parsed keys, and the JWKS fetch policy (sans I/O)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         issuer: str,
         audiences: list[str],
@@ -362,7 +362,7 @@ class OidcVerifier:
         unknown_kid_cooldown_seconds: float = 300.0,
         retry_seconds: float = 30.0,
         fetch_timeout_seconds: float = 30.0,
-    ) -> None: ...
+    ) -> OidcVerifier: ...
     def verify(self, token: str) -> OidcClaims:
         """Raises the ``AuthenticationError`` subclass of the failure (``unknown_key`` included)."""
     def accepts_issuer(self, issuer: str) -> bool: ...

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,6 +46,7 @@ __all__ = [
 logger = logging.getLogger("netrun_auth")
 
 _DISCOVERY_PATH = "/.well-known/openid-configuration"
+_USER_CACHE_SIZE = 10_000
 
 
 class IdentityProviderUnavailableError(AuthenticationError):
@@ -195,6 +198,9 @@ class OIDCProvider:
         )
         self._start_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
+        # The User of a token, once built (User is deeply immutable): keyed by the token's
+        # SHA-256, used only after the engine verified the token again.
+        self._users: OrderedDict[bytes, tuple[_Issuer, User]] = OrderedDict()
         self._issuers: list[_Issuer] = self._make_issuers()
         # Build the verifiers whose issuer is known now: bad settings fail here, not per request.
         for issuer in self._issuers:
@@ -286,16 +292,25 @@ class OIDCProvider:
             # Checked again by the engine; here it spares the issuer lookup a huge token.
             raise TokenInvalidError("token is too large", code="token_too_large")
         await self._discover()
-        issuer = self._issuer_for(token)
+        digest = hashlib.sha256(token.encode()).digest()
+        seen = self._users.get(digest)
+        issuer = seen[0] if seen is not None else self._issuer_for(token)
         verifier = await self._ensure_keys(issuer)
         try:
-            claims = verifier.verify(token)
+            claims = verifier.verify(token)  # every time: keys, expiry (the engine caches)
         except TokenInvalidError as exc:
             if exc.code != "unknown_key":
                 raise
             await self._on_unknown_kid(issuer, verifier)
             claims = verifier.verify(token)
-        return self._user(claims)
+        if seen is not None:
+            self._users.move_to_end(digest)
+            return seen[1]
+        user = self._user(claims)
+        self._users[digest] = (issuer, user)
+        if len(self._users) > _USER_CACHE_SIZE:
+            self._users.popitem(last=False)
+        return user
 
     async def aclose(self) -> None:
         """Stop background fetches and close the HTTP client if this provider made it."""

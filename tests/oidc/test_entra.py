@@ -494,3 +494,17 @@ async def test_one_discovery_document_down_does_not_stop_the_other(
     await provider.validate_token(idp.v2())
     with pytest.raises(IdentityProviderUnavailableError):
         await provider.validate_token(idp.v1())
+
+
+async def test_a_remembered_user_still_needs_a_valid_token(
+    idp: EntraIdP, make_provider: Make
+) -> None:
+    """The provider reuses the User of a token seen before, but only after the engine
+    verified the token again: a key withdrawn by the IdP stops it at once."""
+    provider = make_provider(jwks_refetch_cooldown_seconds=0)
+    token = idp.v2()
+    first = await provider.validate_token(token)
+    assert await provider.validate_token(token) is first
+    idp.rotate(drop_old=True)
+    await provider.validate_token(idp.v2())  # the new key: one fetch, the old key is gone
+    assert (await rejected(provider, token)).code == "unknown_key"

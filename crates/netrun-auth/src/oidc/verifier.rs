@@ -27,6 +27,7 @@ use crate::base64url;
 use crate::cache::{TokenDigest, VerifiedCache};
 use crate::claims;
 use crate::error::{Error, Result};
+use crate::issuer;
 use crate::json;
 
 /// Largest header segment looked at, in base64url characters.
@@ -159,20 +160,9 @@ impl OidcVerifier {
     /// Whether an unverified token's `iss` is this issuer's: routing among several
     /// issuers (Entra's v1.0 and v2.0) without building the claims. Not a verification.
     pub fn accepts_token<T: AsRef<[u8]> + ?Sized>(&self, token: &T) -> bool {
-        #[derive(serde::Deserialize)]
-        struct Issuer {
-            iss: Option<String>,
-        }
-        let token = token.as_ref();
-        if token.len() > self.config.max_token_bytes {
-            return false;
-        }
-        token
-            .split(|b| *b == b'.')
-            .nth(1)
-            .and_then(base64url::decode)
-            .and_then(|payload| serde_json::from_slice::<Issuer>(&payload).ok())
-            .and_then(|payload| payload.iss)
+        std::str::from_utf8(token.as_ref())
+            .ok()
+            .and_then(|token| issuer::peek_issuer(token, self.config.max_token_bytes))
             .is_some_and(|iss| self.rule.accepts(&iss))
     }
 

@@ -139,8 +139,9 @@ class JWTManager:
         This manager is left as it is (:meth:`use_redis` changes this one instead).
 
         Raises:
-            ConfigurationError: when a Redis setting (``redis_key_prefix``,
-                ``redis_timeout_seconds``, ``refresh_grace_seconds``) is out of range.
+            ConfigurationError: when ``redis_client`` is None or a synchronous
+                ``redis.Redis``, or ``redis_timeout_seconds``/``refresh_grace_seconds``
+                is out of range.
         """
         return self.with_store(_redis_store(redis_client, self.config))
 

@@ -234,7 +234,7 @@ class PasswordManager:
         Example::
 
             problems = passwords.validate_password("short")
-            # ["Password must be at least 12 characters", ...]
+            # ["must be at least 8 characters long"] with the default policy
         """
         return self._policy.validate(password)
 

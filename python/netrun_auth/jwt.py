@@ -98,9 +98,15 @@ class JWTManager:
         manager built with ``JWTManager(config, redis_client)``, changes nothing.
         Returns the manager itself.
 
-        Raises :class:`ConfigurationError` when the manager already keeps its state
-        in another Redis client, or in a store given with ``store=``: one manager has
-        exactly one store.
+        Raises:
+            ConfigurationError: when the manager already keeps its state in another
+                Redis client, or in a store given with ``store=`` (one manager has
+                exactly one store), or ``redis_client`` is not a ``redis.asyncio`` client.
+
+        Example::
+
+            manager = JWTManager(config)
+            manager.use_redis(redis.asyncio.from_url(config.redis_url))
         """
         current = self.store
         if getattr(current, "client", None) is redis_client and _is_redis_store(current):

@@ -203,7 +203,9 @@ async def test_fails_closed_when_redis_is_down(
     events: list[dict[str, Any]] = []
     guard = LoginGuard(
         # 2 s: a new Cluster client's first call also loads the slot map.
-        guard_config(prefix, redis_timeout_seconds=2.0), pool.new(), on_event=events.append
+        guard_config(prefix, redis_timeout_seconds=2.0),
+        pool.new(),
+        on_event=events.append,
     )
     await guard.failed("frank", "192.0.2.10")
     nodes = (

@@ -141,7 +141,8 @@ RETENTION_MARGIN_SECONDS: int
 class MemoryStore:
     """The embedded revocation store: one process, bounded, entries die with their tokens."""
 
-    def __init__(self, refresh_grace_seconds: int = ...) -> None: ...
+    def __new__(cls, refresh_grace_seconds: int = ...) -> MemoryStore:
+        """``refresh_grace_seconds``: default ``REFRESH_GRACE_SECONDS``."""
     def check(self, claims: Claims) -> None:
         """Raise TokenRevokedError if the token, its session or its user is revoked."""
     def register_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
@@ -166,7 +167,8 @@ class MemoryStore:
 class Keyspace:
     """Store key names: one prefix, a hash tag per user (one Cluster slot), never a raw token."""
 
-    def __new__(cls, prefix: str = "netrun:") -> Keyspace: ...
+    def __new__(cls, prefix: str = ...) -> Keyspace:
+        """``prefix`` starts every key (default ``netrun:``)."""
     def check_keys(self, claims: Claims) -> list[str]:
         """[token key, session key, user key]: what one validation reads."""
     def token(self, user_id: str, jti: str) -> str: ...

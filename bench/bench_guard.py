@@ -31,14 +31,18 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio
+from fastapi import FastAPI
 from redis.asyncio.connection import Connection, ConnectionPool
 
 from netrun_auth import AuthConfig, JWTManager, audit
+from netrun_auth.dependencies import CurrentUser
+from netrun_auth.middleware import AuthenticationMiddleware
 from netrun_auth.protection import LoginGuard
 from netrun_testing.keys import generate_key_pair
 from netrun_testing.redis_servers import RedisServer
 
 ROUND_TRIPS = 0
+STATUSES: set[int] = set()
 
 
 class CountingConnection(Connection):
@@ -165,11 +169,6 @@ async def validations(url: str, n: int) -> None:
 
 
 def http_app(cfg: AuthConfig) -> Any:
-    from fastapi import FastAPI
-
-    from netrun_auth.dependencies import CurrentUser
-    from netrun_auth.middleware import AuthenticationMiddleware
-
     app = FastAPI()
     app.add_middleware(AuthenticationMiddleware, jwt_manager=JWTManager(cfg), config=cfg)
 
@@ -185,7 +184,8 @@ async def requests_cpu(app: Any, headers: list[tuple[bytes, bytes]], n: int) -> 
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
-        return None
+        if message["type"] == "http.response.start":
+            STATUSES.add(message["status"])
 
     start = time.process_time()
     for _ in range(n):
@@ -224,7 +224,11 @@ async def audit_cost(n: int, rounds: int, log_dir: Path) -> None:
         for name, headers in (("valid token", good), ("refused token", bad)):
             for on in (False, True):
                 audit_on(on)
+                STATUSES.clear()
                 cost = await requests_cpu(app, headers, n // rounds)
+                expected = {200 if headers is good else 401}
+                if expected != STATUSES:
+                    raise SystemExit(f"{name}: unexpected statuses {sorted(STATUSES)}")
                 key = (name, on)
                 best[key] = min(best.get(key, float("inf")), cost)
     audit_on(False)

@@ -115,3 +115,13 @@ async def test_other_text_arguments_are_invalid_input(manager: JWTManager) -> No
         can_access_organization(user, SURROGATE, rbac)
     with pytest.raises(InvalidInputError):
         rbac.assign_role(SURROGATE, "viewer")
+
+
+async def test_a_surrogate_user_id_in_logout_all_is_invalid_input(manager: JWTManager) -> None:
+    # The store's bindings convert text at the same one place as the engine's.
+    with pytest.raises(InvalidInputError):
+        await manager.logout_all("user" + SURROGATE)
+    with pytest.raises(InvalidInputError):
+        _core.Keyspace("netrun:" + SURROGATE)
+    with pytest.raises(InvalidInputError):
+        _core.Keyspace().user("u" + SURROGATE)

@@ -392,3 +392,89 @@ def login_retry_after(remaining_ms: int) -> int | None:
 
 def login_guard_scripts() -> list[tuple[str, str]]:
     """The Lua scripts of the Redis login guard, by name."""
+
+# Outside OpenID Connect issuers (engine: netrun_auth::oidc)
+
+@final
+class OidcClaims:
+    """Verified claims of an outside issuer's token (immutable)."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def audience(self) -> str | list[str]: ...
+    @property
+    def expires_at(self) -> int: ...
+    @property
+    def not_before(self) -> int | None: ...
+    @property
+    def issued_at(self) -> int | None: ...
+    @property
+    def object_id(self) -> str | None: ...
+    @property
+    def tenant_id(self) -> str | None: ...
+    @property
+    def roles(self) -> list[str]: ...
+    @property
+    def scopes(self) -> list[str]: ...
+    @property
+    def account_type(self) -> int | None: ...
+    @property
+    def identity_provider(self) -> str | None: ...
+    @property
+    def is_guest(self) -> bool: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+
+@final
+class OidcVerifier:
+    """One outside issuer: rules, parsed keys, and the JWKS fetch policy (sans I/O)."""
+
+    def __new__(
+        cls,
+        *,
+        issuer: str,
+        audiences: list[str],
+        algorithms: list[str] | None = None,
+        allowed_tenants: list[str] | None = None,
+        leeway_seconds: int = 60,
+        max_token_bytes: int = 16384,
+        allow_guests: bool = True,
+        accepted_types: list[str] | None = None,
+        max_keys: int = 64,
+        max_jwks_bytes: int = 262144,
+        cache_size: int = 10000,
+        refresh_min_seconds: float = 43200.0,
+        refresh_max_seconds: float = 86400.0,
+        unknown_kid_cooldown_seconds: float = 300.0,
+        retry_seconds: float = 30.0,
+        fetch_timeout_seconds: float = 30.0,
+    ) -> OidcVerifier: ...
+    def verify(self, token: str) -> OidcClaims:
+        """Raises the ``AuthenticationError`` subclass of the failure (``unknown_key`` included)."""
+    def accepts_issuer(self, issuer: str) -> bool: ...
+    def accepts_token(self, token: str) -> bool:
+        """Whether the unverified ``iss`` of ``token`` is this issuer's (routing only)."""
+    def poll(self, now: float) -> tuple[str, int]:
+        """``("fetch", ticket)``, ``("wait", 0)`` or ``("skip", 0)``; ``now`` is monotonic."""
+    def on_unknown_kid(self, now: float) -> tuple[str, int]: ...
+    def complete(self, ticket: int, body: bytes, now: float) -> int:
+        """Raises ``ConfigurationError`` (keys kept) when ``body`` is not a usable JWKS."""
+    def fail(self, ticket: int, now: float) -> None: ...
+    @property
+    def kids(self) -> list[str]: ...
+    @property
+    def has_keys(self) -> bool: ...
+    @property
+    def fetches(self) -> int: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def max_jwks_bytes(self) -> int: ...
+
+def parse_discovery(
+    body: bytes, expected_issuer: str | None = None, allow_http: bool = False
+) -> dict[str, str | None]:
+    """``issuer``, ``jwks_uri``, ``authorization_endpoint``, ``token_endpoint``."""

@@ -168,6 +168,14 @@ def emit(event: str, /, *, on_event: AuditHandler | None = None, **fields: Any) 
     """Record one security event; ``fields`` with a ``None`` value are left out.
 
     ``on_event``: a callback of the emitting object, called after the process-wide one.
+    Never raises: a field named like a secret (``token``, ``password``, ...) is dropped,
+    and a failing callback is logged (its exception type only) on ``netrun_auth``.
+
+    Example::
+
+        from netrun_auth import audit
+
+        audit.emit("password_changed", user_id=user.user_id)
     """
     level = logging.WARNING if event in WARNING_EVENTS else logging.INFO
     if on_event is None and _handler is None and not _logger.isEnabledFor(level):
@@ -208,6 +216,7 @@ class JsonFormatter(logging.Formatter):
     """
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON (values JSON cannot hold are written as text)."""
         payload = getattr(record, "audit", None)
         if isinstance(payload, dict):
             body: dict[str, Any] = {"level": record.levelname, **payload}

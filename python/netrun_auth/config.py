@@ -25,6 +25,26 @@ class AuthConfig(BaseSettings):
 
     Invalid values raise :class:`~netrun_auth.exceptions.ConfigurationError` naming the
     setting. Keys themselves are loaded (once) when a ``JWTManager`` is built.
+    ``repr()`` never shows a key, a secret or the password of ``redis_url``.
+
+    Raises:
+        ConfigurationError: when a setting is invalid or out of range (``leeway_seconds``
+            above its cap, ``password_min_length`` above ``password_max_length``, an
+            algorithm outside the allow-list, ...); the message names the setting,
+            never its secret value.
+
+    Example::
+
+        from netrun_auth import AuthConfig
+
+        config = AuthConfig()                       # NETRUN_AUTH_* and .env
+        config = AuthConfig(
+            jwt_issuer="https://auth.example.com",
+            jwt_audience="my-api",
+            jwt_private_key_path="private_key.pem",
+            jwt_public_key_path="public_key.pem",
+            access_token_expire_minutes=15,
+        )
     """
 
     model_config = SettingsConfigDict(
@@ -160,10 +180,12 @@ class AuthConfig(BaseSettings):
 
     @property
     def access_token_ttl_seconds(self) -> int:
+        """Lifetime of access tokens in seconds (``access_token_expire_minutes * 60``)."""
         return self.access_token_expire_minutes * 60
 
     @property
     def refresh_token_ttl_seconds(self) -> int:
+        """Lifetime of refresh tokens in seconds (``refresh_token_expire_days`` in seconds)."""
         return self.refresh_token_expire_days * 24 * 3600
 
 

@@ -90,7 +90,12 @@ class AuthSettings:
         cookie_name: str | None = None,
         providers: Iterable[TokenProvider] = (),
     ) -> AuthSettings:
-        """The settings of one wiring; ``redis_client`` is adopted by ``jwt_manager``."""
+        """The settings of one wiring; ``redis_client`` is adopted by ``jwt_manager``.
+
+        Raises:
+            ConfigurationError: when ``jwt_manager`` is None, or cannot adopt
+                ``redis_client`` (see :meth:`~netrun_auth.JWTManager.use_redis`).
+        """
         if jwt_manager is None:
             raise ConfigurationError("jwt_manager: a JWTManager is required")
         if redis_client is not None:
@@ -124,7 +129,14 @@ class AuthContext:
         self._claims: TokenClaims | None = None
 
     async def authenticate(self, token: str) -> None:
-        """Validate ``token`` with its issuer's validator and keep the outcome."""
+        """Validate ``token`` with its issuer's validator and keep the outcome.
+
+        Raises:
+            TokenInvalidError: when the token is refused, or its issuer is neither this
+                API's nor a provider's (401, ``code="issuer_unknown"``).
+            TokenExpiredError, TokenRevokedError: as ``JWTManager.validate_token`` (401).
+            StoreUnavailableError: when the revocation store does not answer (503).
+        """
         settings = self.settings
         router = settings.router
         if router is not None:

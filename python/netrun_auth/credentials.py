@@ -41,9 +41,12 @@ def extract_token(
     """The bearer token of a request, or ``None`` when it carries none.
 
     The ``Authorization`` header wins; the cookie ``cookie_name`` (when given) is read
-    only without one. Raises :class:`TokenInvalidError` for an ``Authorization``
-    header that is not a single, ASCII ``Bearer <token>`` with a token of at most
-    ``max_bytes`` (and for such a cookie).
+    only without one.
+
+    Raises:
+        TokenInvalidError: for an ``Authorization`` header (or such a cookie) that is not
+            a single, ASCII ``Bearer <token>`` (401, ``code="token_malformed"``), or whose
+            token is over ``max_bytes`` (401, ``code="token_too_large"``).
     """
     header: bytes | None = None
     cookies: list[bytes] | None = None

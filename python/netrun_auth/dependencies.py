@@ -92,6 +92,21 @@ def configure(
     the app already has one; a handler the app registers later replaces it.
 
     Call it before the app starts serving (at module level or before ``uvicorn.run``).
+
+    Raises:
+        ConfigurationError: when ``jwt_manager`` is None, a ``redis_client`` is given for
+            a manager that already keeps its state elsewhere (see
+            :meth:`~netrun_auth.JWTManager.use_redis`), or a provider list is invalid.
+
+    Example::
+
+        from fastapi import FastAPI
+        from netrun_auth import JWTManager, RBACManager
+        from netrun_auth.dependencies import configure
+
+        app = FastAPI()
+        jwt_manager = JWTManager(config, redis_client)
+        configure(app, jwt_manager, RBACManager.from_file("roles.yaml"))
     """
     settings = AuthSettings.build(
         jwt_manager,
@@ -242,8 +257,21 @@ def _required(dependency: str, kind: str, values: tuple[str, ...]) -> tuple[str,
 def require_roles(*roles: str) -> BearerAuth:
     """Dependency: the user must carry at least one of ``roles`` (403 otherwise).
 
-    Returns the :class:`User`. 401 when not authenticated. Raises
-    :class:`ConfigurationError` when declared without a role.
+    Returns the :class:`User`.
+
+    Raises:
+        ConfigurationError: when declared without a role, or with one that is not a
+            non-empty string (when the route is declared).
+        AuthenticationError: per request, without a valid token (401,
+            ``code="not_authenticated"``, or the token's own error).
+        AuthorizationError: per request, when the user has none of ``roles`` (403,
+            ``code="insufficient_role"``).
+
+    Example::
+
+        @app.delete("/projects/{project_id}")
+        async def delete(project_id: str, user: User = Depends(require_roles("admin", "owner"))):
+            ...
     """
     wanted = _required("require_roles", "role", tuple(roles))
     message = "Requires one of the roles: " + ", ".join(wanted)
@@ -283,8 +311,21 @@ def require_permissions(*permissions: str) -> BearerAuth:
     registered (middleware ``rbac_manager=`` or :func:`configure`), when
     ``rbac_manager.has_permission(user, permission)`` says so (role permissions,
     wildcards). Without an RBAC manager only the token's exact permissions count.
-    Returns the :class:`User`; 401 when not authenticated. Raises
-    :class:`ConfigurationError` when declared without a permission.
+    Returns the :class:`User`.
+
+    Raises:
+        ConfigurationError: when declared without a permission, or with one that is not
+            a non-empty string (when the route is declared).
+        AuthenticationError: per request, without a valid token (401).
+        AuthorizationError: per request, when a permission is missing (403,
+            ``code="insufficient_permissions"``; ``details["missing_permissions"]``
+            lists them).
+
+    Example::
+
+        @app.post("/invoices/{invoice_id}/approve")
+        async def approve(user: User = Depends(require_permissions("invoices:approve"))):
+            ...
     """
     wanted = _required("require_permissions", "permission", tuple(permissions))
 
@@ -308,9 +349,21 @@ def require_scopes(*scopes: str) -> BearerAuth:
     """Dependency: the token must grant every one of ``scopes`` (OAuth 2.0 scopes, the
     ``scp``/``scope`` claim: :attr:`User.scopes`).
 
-    403 ``insufficient_scope`` (RFC 6750 section 3.1, the challenge names the scopes)
-    when one is missing; 401 when not authenticated. Returns the :class:`User`.
-    Raises :class:`ConfigurationError` when declared without a scope.
+    Returns the :class:`User`.
+
+    Raises:
+        ConfigurationError: when declared without a scope, or with one that is not a
+            non-empty string (when the route is declared).
+        AuthenticationError: per request, without a valid token (401).
+        AuthorizationError: per request, when a scope is missing (403,
+            ``code="insufficient_scope"``; RFC 6750 section 3.1, the challenge names
+            the scopes).
+
+    Example::
+
+        @app.get("/files")
+        async def files(user: User = Depends(require_scopes("files.read"))):
+            ...
     """
     wanted = _required("require_scopes", "scope", tuple(scopes))
 
@@ -341,6 +394,18 @@ def require_organization(param: str = "org_id", *, bypass_roles: Iterable[str] =
     their token, or through the registered RBAC manager; never through a wildcard),
     may access every organization. The engine decides
     (:func:`netrun_auth.rbac.can_access_organization`). Returns the :class:`User`.
+
+    Raises:
+        AuthenticationError: per request, without a valid token (401).
+        AuthorizationError: per request, when the user may not enter that organization
+            (403, ``code="organization_forbidden"``).
+        ConfigurationError: per request, when the route has no path parameter ``param``.
+
+    Example::
+
+        @app.get("/orgs/{org_id}/members")
+        async def members(org_id: str, user: User = Depends(require_organization("org_id"))):
+            ...
     """
     bypass = tuple(bypass_roles)
 

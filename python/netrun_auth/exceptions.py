@@ -32,7 +32,21 @@ __all__ = [
 
 
 class NetrunAuthError(Exception):
-    """Root of every exception netrun-auth raises."""
+    """Root of every exception netrun-auth raises.
+
+    Each carries a stable ``code`` (the ``error`` of the JSON body), a ``message`` that
+    never holds a token, key or password, the HTTP ``status_code`` and ``details``.
+    Every ``code`` is listed in the error table of the documentation.
+
+    Example::
+
+        from netrun_auth.exceptions import AuthenticationError
+
+        try:
+            claims = await manager.validate_token(token)
+        except AuthenticationError as exc:
+            exc.code, exc.status_code, exc.to_dict()
+    """
 
     default_code: ClassVar[str] = "netrun_auth_error"
     default_message: ClassVar[str] = "Authentication library error"

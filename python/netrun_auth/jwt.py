@@ -34,10 +34,27 @@ _log = logging.getLogger("netrun_auth")
 
 
 class JWTManager:
-    """Token lifecycle for one issuer.
+    """Token lifecycle for one issuer: issue, verify, refresh, revoke, publish the JWKS.
 
     ``JWTManager(config)`` keeps revocation state in this process;
-    ``JWTManager(config, redis_client)`` shares it through Redis.
+    ``JWTManager(config, redis_client)`` shares it through Redis (a ``redis.asyncio``
+    client, standalone or Cluster). ``config`` defaults to ``AuthConfig()`` (the
+    ``NETRUN_AUTH_*`` environment). ``store=`` gives another
+    :class:`~netrun_auth.stores.RevocationStore`; ``on_event`` is an audit callback
+    called besides the ``netrun_auth.audit`` logger.
+
+    Raises:
+        ConfigurationError: when ``jwt_issuer``/``jwt_audience`` are unset, a key file is
+            missing or unreadable, a key does not parse or does not suit the algorithm.
+
+    Example::
+
+        from netrun_auth import AuthConfig, JWTManager
+
+        manager = JWTManager(AuthConfig())
+        pair = await manager.generate_token_pair("u-1", organization_id="acme", roles=["user"])
+        claims = await manager.validate_token(pair.access_token)
+        await manager.logout(pair.access_token)
     """
 
     def __init__(
@@ -61,7 +78,11 @@ class JWTManager:
         self.store: RevocationStore = store
 
     async def aclose(self) -> None:
-        """Release what the store runs in the background (the Redis mirror's task)."""
+        """Release what the store runs in the background (the Redis mirror's task).
+
+        Does not close the Redis client, which belongs to the application. Safe to call
+        more than once.
+        """
         close = getattr(self.store, "aclose", None)
         if close is not None:
             await close()
@@ -77,9 +98,15 @@ class JWTManager:
         manager built with ``JWTManager(config, redis_client)``, changes nothing.
         Returns the manager itself.
 
-        Raises :class:`ConfigurationError` when the manager already keeps its state
-        in another Redis client, or in a store given with ``store=``: one manager has
-        exactly one store.
+        Raises:
+            ConfigurationError: when the manager already keeps its state in another
+                Redis client, or in a store given with ``store=`` (one manager has
+                exactly one store), or ``redis_client`` is not a ``redis.asyncio`` client.
+
+        Example::
+
+            manager = JWTManager(config)
+            manager.use_redis(redis.asyncio.from_url(config.redis_url))
         """
         current = self.store
         if getattr(current, "client", None) is redis_client and _is_redis_store(current):
@@ -106,11 +133,22 @@ class JWTManager:
         return self
 
     def with_store(self, store: RevocationStore) -> JWTManager:
-        """A manager sharing this one's keys and cache, with another store."""
+        """A new manager sharing this one's keys and verification cache, with ``store``.
+
+        This manager is left as it is.
+        """
         return JWTManager(self.config, store=store, engine=self.engine, on_event=self.on_event)
 
     def with_redis(self, redis_client: Any) -> JWTManager:
-        """A manager sharing this one's keys and cache, checking revocation in Redis."""
+        """A new manager sharing this one's keys and cache, keeping revocation in Redis.
+
+        This manager is left as it is (:meth:`use_redis` changes this one instead).
+
+        Raises:
+            ConfigurationError: when ``redis_client`` is None or a synchronous
+                ``redis.Redis``, or ``redis_timeout_seconds``/``refresh_grace_seconds``
+                is out of range.
+        """
         return self.with_store(_redis_store(redis_client, self.config))
 
     async def generate_token_pair(
@@ -128,6 +166,22 @@ class JWTManager:
 
         With ``rbac``, the permissions ``roles`` resolve to (inheritance included) are
         embedded in the tokens as well, so services without the role table can check them.
+        ``extra_claims`` are added to both tokens (registered claim names are refused).
+        The session is registered in the store, so that :meth:`logout_all` reaches it.
+
+        Raises:
+            InvalidInputError: when ``user_id`` is empty, an argument is not valid text
+                (a lone surrogate), or ``extra_claims`` names a registered claim (``sub``,
+                ``exp``, ``iss``, ...) (400).
+            StoreUnavailableError: when the Redis store does not answer (503); no
+                token is handed out then.
+
+        Example::
+
+            pair = await manager.generate_token_pair(
+                "u-1", organization_id="acme", roles=["editor"], rbac=rbac
+            )
+            pair.access_token, pair.refresh_token, pair.expires_in
         """
         if rbac is not None:
             permissions = sorted(set(permissions or ()) | rbac.get_permissions(roles or []))
@@ -155,13 +209,29 @@ class JWTManager:
     async def validate_token(self, token: str, expected_type: str = "access") -> TokenClaims:
         """Verify ``token`` and check it is not revoked; its claims on success.
 
-        Raises a subclass of ``AuthenticationError``: ``TokenInvalidError``,
-        ``TokenExpiredError``, ``TokenRevokedError`` or ``StoreUnavailableError``.
+        ``expected_type`` is ``"access"`` (the default) or ``"refresh"``; a token of the
+        other type is refused.
+
+        Raises:
+            TokenInvalidError: malformed, oversized, badly signed, of an algorithm not
+                allowed, of an unknown key, of the wrong type, or with a wrong
+                ``iss``/``aud`` (401; ``code`` says which).
+            TokenExpiredError: when ``exp`` has passed, beyond the leeway (401).
+            TokenRevokedError: when the token, its session or its user was revoked (401).
+            StoreUnavailableError: when the Redis store does not answer (503).
+
+        Example::
+
+            claims = await manager.validate_token(token)
+            claims.user_id, claims.roles, claims.expires_at
         """
         return token_claims(await self.verify(token, expected_type))
 
     async def verify(self, token: str, expected_type: str = "access") -> _core.Claims:
-        """Like :meth:`validate_token`, returning the engine's claims object (no model built)."""
+        """Like :meth:`validate_token`, returning the engine's claims object (no model built).
+
+        Raises the same errors as :meth:`validate_token`.
+        """
         claims = self.engine.verify(_as_token(token), expected_type)
         try:
             await self.store.check(claims)
@@ -186,6 +256,17 @@ class JWTManager:
         issued is unused, the retry gets a new pair and that pair is superseded (see
         docs/tokens.md, "Retrying a refresh"). ``roles``/``permissions`` replace the ones
         carried over from the old token.
+
+        Raises:
+            TokenReuseError: when the refresh token was already spent (401); the session
+                is revoked.
+            TokenInvalidError, TokenExpiredError, TokenRevokedError: as
+                :meth:`validate_token` does for ``expected_type="refresh"`` (401).
+            StoreUnavailableError: when the Redis store does not answer (503).
+
+        Example::
+
+            pair = await manager.refresh_token(pair.refresh_token)
         """
         claims = await self.verify(refresh_token, "refresh")
         extra = claims.extra or None
@@ -207,13 +288,35 @@ class JWTManager:
         return self._token_pair(successor)
 
     async def revoke_token(self, token: str) -> None:
-        """Revoke one token (access or refresh)."""
+        """Revoke one token (access or refresh) until it expires; its session stays valid.
+
+        Raises:
+            TokenInvalidError: when ``token`` is not a token of this manager (401).
+            TokenExpiredError: when it has expired already (401).
+            StoreUnavailableError: when the Redis store does not answer (503).
+
+        Example::
+
+            await manager.revoke_token(pair.access_token)
+        """
         claims = self.engine.verify(_as_token(token), None)
         await self._store_call(self.store.revoke_token(claims))
         self._emit("token_revoked", claims)
 
     async def logout(self, token: str) -> None:
-        """Revoke ``token`` and every token of its session (access and refresh)."""
+        """Revoke ``token`` and every token of its session (access and refresh).
+
+        Other sessions of the same user stay valid (see :meth:`logout_all`).
+
+        Raises:
+            TokenInvalidError: when ``token`` is not a token of this manager (401).
+            TokenExpiredError: when it has expired already (401).
+            StoreUnavailableError: when the Redis store does not answer (503).
+
+        Example::
+
+            await manager.logout(request.state.token)
+        """
         claims = self.engine.verify(_as_token(token), None)
         await self._store_call(self.store.revoke_token(claims))
         self._emit("token_revoked", claims)
@@ -226,7 +329,18 @@ class JWTManager:
             self._emit("session_revoked", claims)
 
     async def logout_all(self, user_id: str) -> None:
-        """Revoke every token ``user_id`` holds (issued until now), on every device."""
+        """Revoke every token ``user_id`` holds (issued until now), on every device.
+
+        Tokens issued afterwards are valid: logging in again works.
+
+        Raises:
+            InvalidInputError: when ``user_id`` is not valid text (400).
+            StoreUnavailableError: when the Redis store does not answer (503).
+
+        Example::
+
+            await manager.logout_all("u-1")
+        """
         await self._store_call(self.store.revoke_user(user_id, self.engine.refresh_ttl_seconds))
         audit.emit("user_logged_out_everywhere", on_event=self.on_event, user_id=user_id)
 
@@ -254,17 +368,33 @@ class JWTManager:
         return int(time.time()) + self.engine.refresh_ttl_seconds
 
     def jwks(self) -> dict[str, Any]:
-        """The public JWKS (``{"keys": [...]}``) of every verification key."""
+        """The public JWKS (``{"keys": [...]}``) of every verification key.
+
+        Empty for HMAC (``HS*``) keys, which are never published. Serve it at
+        ``/.well-known/jwks.json`` for other services to verify tokens.
+        """
         return self.engine.jwks()
 
 
 def token_claims(claims: _core.Claims) -> TokenClaims:
-    """The pydantic model of engine-verified claims (epoch seconds become UTC datetimes)."""
+    """The pydantic model of engine-verified claims (epoch seconds become UTC datetimes).
+
+    For claims from :meth:`JWTManager.verify`; raises nothing for those.
+    """
     return TokenClaims.model_validate(claims.to_dict())
 
 
 def build_engine(config: AuthConfig) -> _core.TokenEngine:
-    """Load the configured keys once and build the Rust token engine."""
+    """Load the configured keys once and build the Rust token engine.
+
+    ``JWTManager`` calls it; build one yourself only to share an engine between
+    managers (``JWTManager(config, engine=engine)``).
+
+    Raises:
+        ConfigurationError: when ``jwt_issuer`` or ``jwt_audience`` is unset, a key is
+            given both inline and by path, a key file is missing or unreadable, or a
+            key does not parse or does not suit ``jwt_algorithm``.
+    """
     if not config.jwt_issuer:
         raise ConfigurationError("jwt_issuer: must be set (NETRUN_AUTH_JWT_ISSUER)")
     if not config.jwt_audience:

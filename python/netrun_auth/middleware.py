@@ -116,6 +116,30 @@ class AuthenticationMiddleware:
         on_error: ``(request, exc) -> Response`` (sync or async) building the HTTP
             error response; default: the app's ``AuthenticationError`` handler if it
             has one, else :func:`auth_error_response`.
+
+    A request with a valid token gets ``request.state.user`` (a ``User``),
+    ``request.user`` and ``request.auth``; one without a token goes on anonymous (the
+    dependencies then answer 401); one with a bad token is answered 401 (403, 429 or
+    503 as the error says) before the app sees it, except on ``public_paths``.
+
+    Raises:
+        ConfigurationError: when built: ``jwt_manager`` is None, a ``redis_client``
+            cannot be adopted by it, or a provider lacks the provider methods.
+
+    Example::
+
+        from fastapi import FastAPI
+        from netrun_auth import AuthConfig, JWTManager
+        from netrun_auth.middleware import AuthenticationMiddleware
+
+        config = AuthConfig()
+        app = FastAPI()
+        app.add_middleware(
+            AuthenticationMiddleware,
+            jwt_manager=JWTManager(config),
+            config=config,
+            public_paths=["/health", "/auth/*"],
+        )
     """
 
     def __init__(

@@ -58,6 +58,24 @@ class PasswordManager:
     False after the same work as for a wrong password, ``validate_password``
     reports it, and ``hash_password`` raises
     :class:`~netrun_auth.exceptions.InvalidInputError` (a ``ValueError``).
+
+    ``config`` is an :class:`~netrun_auth.config.AuthConfig` (or anything with its
+    ``password_*`` attributes); without it the defaults apply.
+
+    Raises:
+        ConfigurationError: when an argon2 parameter or a policy length is out of range,
+            or ``max_workers`` is below 1.
+
+    Example::
+
+        from netrun_auth import PasswordManager
+
+        passwords = PasswordManager(config)
+        problems = passwords.validate_password(new_password)     # [] when it passes
+        stored = passwords.hash_password(new_password)
+        ok, upgraded = passwords.verify_and_update(attempt, stored)
+        if ok and upgraded is not None:
+            save_hash(user_id, upgraded)
     """
 
     def __init__(self, config: Any | None = None, *, max_workers: int | None = None) -> None:
@@ -100,7 +118,8 @@ class PasswordManager:
     def hash_password(self, password: str) -> str:
         """An argon2id PHC string of ``password`` with a fresh random salt.
 
-        Raises ``InvalidInputError`` when ``password`` is not valid Unicode text.
+        Raises:
+            InvalidInputError: when ``password`` is not valid Unicode text (400).
         """
         return self._hasher.hash(password)
 
@@ -108,17 +127,44 @@ class PasswordManager:
         """Whether ``password`` matches ``hashed_password`` (argon2 or bcrypt $2a/$2b/$2y).
 
         False too for a password that is not valid Unicode text (same cost as a wrong one).
+        Runs on the calling thread; in a coroutine use :meth:`verify_password_async`.
+
+        Raises:
+            PasswordHashError: when ``hashed_password`` is malformed or of an unsupported
+                scheme (neither the password nor the hash is in the message).
+
+        Example::
+
+            if not passwords.verify_password(attempt, user.password_hash):
+                raise AuthenticationError("Invalid username or password")
         """
         return self._hasher.verify(password, hashed_password)
 
     def needs_rehash(self, hashed_password: str) -> bool:
-        """Whether the hash is bcrypt, or argon2 with parameters other than the configured ones."""
+        """Whether the hash is bcrypt, or argon2 with parameters other than the configured ones.
+
+        Raises:
+            PasswordHashError: when ``hashed_password`` is malformed or of an unsupported
+                scheme.
+        """
         return self._hasher.needs_rehash(hashed_password)
 
     def verify_and_update(self, password: str, hashed_password: str) -> tuple[bool, str | None]:
         """Verify, and on success return a fresh hash if the stored one needs upgrading.
 
         Returns ``(valid, new_hash_or_None)``: store ``new_hash`` when it is not None.
+        This is how bcrypt hashes (and argon2 hashes of older parameters) move to the
+        configured argon2id, one login at a time.
+
+        Raises:
+            PasswordHashError: when ``hashed_password`` is malformed or of an unsupported
+                scheme.
+
+        Example::
+
+            ok, new_hash = passwords.verify_and_update(attempt, user.password_hash)
+            if ok and new_hash is not None:
+                user.password_hash = new_hash
         """
         if not self.verify_password(password, hashed_password):
             return False, None
@@ -140,17 +186,33 @@ class PasswordManager:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def hash_password_async(self, password: str) -> str:
-        """:meth:`hash_password` in a worker thread, off the event loop."""
+        """:meth:`hash_password` in a worker thread, off the event loop.
+
+        Raises:
+            InvalidInputError: as :meth:`hash_password` does.
+        """
         return await self._off_loop(self._hasher.hash, password)
 
     async def verify_password_async(self, password: str, hashed_password: str) -> bool:
-        """:meth:`verify_password` in a worker thread, off the event loop."""
+        """:meth:`verify_password` in a worker thread, off the event loop.
+
+        Raises:
+            PasswordHashError: as :meth:`verify_password` does.
+
+        Example::
+
+            ok = await passwords.verify_password_async(attempt, user.password_hash)
+        """
         return await self._off_loop(self._hasher.verify, password, hashed_password)
 
     async def verify_and_update_async(
         self, password: str, hashed_password: str
     ) -> tuple[bool, str | None]:
-        """:meth:`verify_and_update` in a worker thread, off the event loop."""
+        """:meth:`verify_and_update` in a worker thread, off the event loop.
+
+        Raises:
+            PasswordHashError: as :meth:`verify_and_update` does.
+        """
         return await self._off_loop(self.verify_and_update, password, hashed_password)
 
     async def dummy_verify_async(self, password: str | None = None) -> None:
@@ -165,7 +227,15 @@ class PasswordManager:
             executor.shutdown(wait=True)
 
     def validate_password(self, password: str) -> list[str]:
-        """The reasons ``password`` fails the policy; an empty list when it passes."""
+        """The reasons ``password`` fails the policy; an empty list when it passes.
+
+        Raises nothing: a password that is not valid Unicode text is one of the reasons.
+
+        Example::
+
+            problems = passwords.validate_password("short")
+            # ["must be at least 8 characters long"] with the default policy
+        """
         return self._policy.validate(password)
 
     def __repr__(self) -> str:

@@ -71,6 +71,22 @@ class LoginGuard:
     token signing key (``jwt_private_key``/``jwt_private_key_path``/``jwt_secret``), so
     every worker of a deployment agrees; without either, a Redis guard refuses to start
     and a memory guard uses a random key.
+
+    Raises:
+        ConfigurationError: when a ``login_*`` setting is out of range, or a Redis guard
+            has neither ``login_hash_key`` nor a signing key to derive it from.
+
+    Example::
+
+        from netrun_auth.protection import LoginGuard
+
+        guard = LoginGuard(config, redis_client)        # LoginGuard(config): this process only
+
+        await guard.check(username, client_ip)          # 429 while locked out
+        if not passwords.verify_password(attempt, stored_hash):
+            await guard.failed(username, client_ip)
+            raise AuthenticationError("Invalid username or password")
+        await guard.succeeded(username, client_ip, user_id=user_id)
     """
 
     def __init__(
@@ -123,8 +139,17 @@ class LoginGuard:
             raise
 
     async def check(self, username: str, ip: str | None) -> None:
-        """Raise :class:`TooManyAttemptsError` (429, ``retry_after``) while ``username``
-        or ``ip`` is locked out; ``StoreUnavailableError`` (503) when Redis is down."""
+        """Refuse a login attempt while ``username`` or ``ip`` is locked out.
+
+        Call it before checking the password. ``ip`` may be ``None`` (then only the
+        username counts).
+
+        Raises:
+            TooManyAttemptsError: while locked out (429, ``code="too_many_attempts"``);
+                its ``retry_after`` (seconds) becomes the ``Retry-After`` header.
+            StoreUnavailableError: when Redis does not answer (503).
+            TypeError: when ``username`` is not a ``str`` or ``ip`` neither ``str`` nor None.
+        """
         subjects = self._subjects(username, ip)
         retry_after = await self._call(self._store.check(subjects))
         if retry_after is not None:
@@ -141,7 +166,12 @@ class LoginGuard:
 
     async def failed(self, username: str, ip: str | None) -> int | None:
         """Record a failed login. Returns the seconds to wait when the username or the
-        IP is now locked out (this failure may have started the lockout), else ``None``."""
+        IP is now locked out (this failure may have started the lockout), else ``None``.
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer (503).
+            TypeError: as :meth:`check` does.
+        """
         subjects = self._subjects(username, ip)
         started, retry_after = await self._call(self._store.failed(subjects))
         audit.emit(
@@ -163,7 +193,14 @@ class LoginGuard:
         organization_id: str | None = None,
     ) -> None:
         """Record a successful login: the username's failures and lockout history are
-        cleared (the IP's are not, so a valid account cannot reset an attacker's IP)."""
+        cleared (the IP's are not, so a valid account cannot reset an attacker's IP).
+
+        ``user_id``/``organization_id`` go into the ``login_succeeded`` audit event.
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer (503).
+            TypeError: as :meth:`check` does.
+        """
         subjects = self._subjects(username, ip)
         await self._call(self._store.succeeded(subjects))
         audit.emit(

@@ -61,7 +61,12 @@ class IssuerRouter:
     def of(
         cls, own_issuer: str | None, providers: Iterable[TokenProvider], max_token_bytes: int
     ) -> IssuerRouter | None:
-        """The router for ``providers`` (``None`` when there are none: no peeking)."""
+        """The router for ``providers`` (``None`` when there are none: no peeking).
+
+        Raises:
+            ConfigurationError: when a provider lacks ``accepts_issuer(issuer)`` or
+                ``validate_token(token)``.
+        """
         providers = tuple(providers)
         if not providers:
             return None
@@ -78,7 +83,10 @@ class IssuerRouter:
     def provider_for(self, token: str) -> TokenProvider | None:
         """The provider of ``token``'s issuer; ``None`` for the manager's own tokens.
 
-        Raises ``TokenInvalidError(code="issuer_unknown")`` when nobody accepts it.
+        Raises:
+            TokenInvalidError: when neither the manager nor a provider accepts the
+                token's issuer (401, ``code="issuer_unknown"``), or the token is over
+                ``max_token_bytes`` (401, ``code="token_too_large"``).
         """
         issuer = _core.peek_issuer(token, self.max_token_bytes)
         if issuer is None or issuer == self.own_issuer:

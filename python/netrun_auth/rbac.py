@@ -82,7 +82,9 @@ class RoleSubject(Protocol):
     """Anything carrying roles the way :class:`~netrun_auth.types.User` does."""
 
     @property
-    def roles(self) -> Sequence[str]: ...
+    def roles(self) -> Sequence[str]:
+        """The role names the subject carries (its token's ``roles``)."""
+        ...
 
 
 def _role(found: _core.RoleDefinition) -> Role:
@@ -102,6 +104,22 @@ class RBACManager:
     ``organization_id``, such as ``TokenClaims``), a role name, or an iterable of
     role names. A user's token permissions count as granted too. The engine reads
     them directly (no copy is made here).
+
+    Raises:
+        ConfigurationError: when ``roles`` name an unknown parent, form a cycle, or hold
+            a malformed name or permission.
+
+    Example::
+
+        from netrun_auth import RBACManager
+        from netrun_auth.types import Role
+
+        rbac = RBACManager([
+            Role(name="viewer", permissions=["projects:read"]),
+            Role(name="editor", permissions=["projects:write"], inherits=["viewer"]),
+        ])
+        rbac.has_permission(["editor"], "projects:read")      # True
+        rbac.require_permission(user, "projects:write")         # AuthorizationError if not
     """
 
     def __init__(self, roles: Iterable[Role] | None = None) -> None:
@@ -112,11 +130,25 @@ class RBACManager:
     # -- roles -----------------------------------------------------------------
 
     def add_role(self, role: Role) -> None:
-        """Add ``role``, or replace the role of the same name. Its parents must exist."""
+        """Add ``role``, or replace the role of the same name. Its parents must exist.
+
+        Raises:
+            ConfigurationError: when a parent is unknown, the role would close an
+                inheritance cycle, or its name or a permission is malformed (a
+                permission is ``resource:action``, ``resource:*`` or ``*``).
+
+        Example::
+
+            rbac.add_role(Role(name="auditor", permissions=["logs:read"], inherits=["viewer"]))
+        """
         self._registry.add_role(role)
 
     def add_roles(self, roles: Iterable[Role]) -> None:
-        """Add or replace several roles at once (parents in any order); all or nothing."""
+        """Add or replace several roles at once (parents in any order); all or nothing.
+
+        Raises:
+            ConfigurationError: as :meth:`add_role` does; no role is added then.
+        """
         self._registry.add_roles(list(roles))
 
     def get_role(self, name: str) -> Role | None:
@@ -127,7 +159,8 @@ class RBACManager:
     def remove_role(self, name: str) -> bool:
         """Remove a role and its assignments; False if absent.
 
-        Raises ConfigurationError while other roles inherit it.
+        Raises:
+            ConfigurationError: while other roles inherit it.
         """
         return self._registry.remove_role(name)
 
@@ -188,7 +221,16 @@ class RBACManager:
         *,
         organization_id: str | None = None,
     ) -> None:
-        """Like :meth:`has_permission`, raising ``AuthorizationError`` (403) when denied."""
+        """Like :meth:`has_permission`, raising when denied.
+
+        Raises:
+            AuthorizationError: when ``permission`` is not granted (403,
+                ``code="forbidden"``).
+
+        Example::
+
+            rbac.require_permission(user, "invoices:approve", organization_id="acme")
+        """
         self._registry.authorize(user_or_roles, permission, organization_id)
 
     def has_permissions(
@@ -214,7 +256,18 @@ class RBACManager:
     # -- assignments -----------------------------------------------------------
 
     def assign_role(self, user_id: str, role: str, *, organization_id: str | None = None) -> None:
-        """Give a user a registered role, in ``organization_id`` or (None) at home."""
+        """Give a user a registered role, in ``organization_id`` or (None) at home.
+
+        Assignments live in this manager (this process), besides the roles a token carries.
+
+        Raises:
+            ConfigurationError: when ``role`` is not registered.
+
+        Example::
+
+            rbac.assign_role("u-1", "editor", organization_id="globex")
+            rbac.has_permission(user, "projects:write", organization_id="globex")   # True
+        """
         self._registry.assign_role(user_id, role, organization_id)
 
     def unassign_role(self, user_id: str, role: str, *, organization_id: str | None = None) -> bool:
@@ -231,6 +284,19 @@ class RBACManager:
         """Add the roles of ``{"roles": {name: {permissions, description, inherits}}}``.
 
         ``"roles"`` may also be a list of ``{"name": ..., ...}`` tables. All or nothing.
+
+        Raises:
+            ConfigurationError: when ``data`` has no ``"roles"``, a role has an unknown
+                field or an invalid value, or the roles fail :meth:`add_roles`.
+
+        Example::
+
+            rbac.load_dict({
+                "roles": {
+                    "viewer": {"permissions": ["projects:read"]},
+                    "editor": {"permissions": ["projects:write"], "inherits": ["viewer"]},
+                }
+            })
         """
         self.add_roles(_roles_from_data(data))
 
@@ -238,19 +304,39 @@ class RBACManager:
         """Add the roles of a JSON, TOML or YAML file, by suffix (as :meth:`load_dict`).
 
         YAML needs PyYAML installed; TOML on Python 3.10 needs ``tomli``.
+
+        Raises:
+            ConfigurationError: when the file cannot be read or parsed, has an unknown
+                suffix, its parser is not installed, or its roles fail :meth:`load_dict`.
+
+        Example::
+
+            rbac.load_file("roles.yaml")
         """
         self.load_dict(_read_file(Path(path)))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RBACManager:
-        """A manager with the roles of ``data`` (see :meth:`load_dict`)."""
+        """A manager with the roles of ``data`` (see :meth:`load_dict`).
+
+        Raises:
+            ConfigurationError: as :meth:`load_dict` does.
+        """
         manager = cls()
         manager.load_dict(data)
         return manager
 
     @classmethod
     def from_file(cls, path: str | Path) -> RBACManager:
-        """A manager with the roles of a file (see :meth:`load_file`)."""
+        """A manager with the roles of a file (see :meth:`load_file`).
+
+        Raises:
+            ConfigurationError: as :meth:`load_file` does.
+
+        Example::
+
+            rbac = RBACManager.from_file("roles.toml")
+        """
         manager = cls()
         manager.load_file(path)
         return manager
@@ -283,7 +369,12 @@ def can_access_organization(
     holds one of ``bypass_roles`` (carried, assigned or inherited); or when the
     token or the user's home roles hold, literally, :data:`CROSS_TENANT_PERMISSION`
     (``*`` and ``organizations:*`` never grant it). Without ``rbac_manager`` only
-    what the token carries counts.
+    what the token carries counts. Raises nothing: a refusal is ``False``.
+
+    Example::
+
+        if not can_access_organization(user, org_id, rbac, bypass_roles=["superadmin"]):
+            raise AuthorizationError("Not a member of this organization")
     """
     manager = rbac_manager if rbac_manager is not None else _NO_ROLES
     return manager.can_access_organization(user, organization_id, bypass_roles=bypass_roles)

@@ -82,6 +82,25 @@ class RedisStore:
     pub/sub-fed copy of the revocation keys in this process (started on first use;
     stop it with ``await store.aclose()``). ``refresh_grace_seconds`` is the retry
     window of refresh spends (0 turns the retry rule off).
+
+    Usually built for you: ``JWTManager(config, redis_client)``. Every operation fails
+    closed: when Redis does not answer within ``timeout`` it raises
+    :class:`~netrun_auth.exceptions.StoreUnavailableError` (503), never lets a token
+    through unchecked.
+
+    Raises:
+        ConfigurationError: when ``client`` is None or a synchronous ``redis.Redis``,
+            ``timeout`` is not positive, or ``refresh_grace_seconds`` is out of range.
+
+    Example::
+
+        import redis.asyncio as redis
+        from netrun_auth import JWTManager
+        from netrun_auth.redis_store import RedisStore
+
+        client = redis.from_url("redis://localhost:6379/0")
+        store = RedisStore(client, prefix="my-api:", timeout=0.25, local_mirror=True)
+        manager = JWTManager(config, store=store)
     """
 
     def __init__(
@@ -152,7 +171,12 @@ class RedisStore:
     async def check(self, claims: _core.Claims) -> None:
         """Raise ``TokenRevokedError`` if the token, its session or its user is revoked.
 
-        One round trip: ``MGET`` of three keys in one slot.
+        One round trip: ``MGET`` of three keys in one slot (none while the local mirror
+        is live).
+
+        Raises:
+            TokenRevokedError: when the token, its session or its user is revoked (401).
+            StoreUnavailableError: when Redis does not answer within ``timeout`` (503).
         """
         if not self._started:
             self._start()
@@ -176,7 +200,11 @@ class RedisStore:
     # --- writes --------------------------------------------------------------------
 
     async def register_session(self, user_id: str, session_id: str, expires_at: int) -> None:
-        """Remember a live session (until its refresh token expires) for ``revoke_user``."""
+        """Remember a live session (until its refresh token expires) for ``revoke_user``.
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer within ``timeout`` (503).
+        """
         now = int(time.time())
         await self._run(
             self._eval,
@@ -191,17 +219,29 @@ class RedisStore:
         )
 
     async def revoke_token(self, claims: _core.Claims) -> None:
-        """Revoke one token, for as long as it could be presented."""
+        """Revoke one token, for as long as it could be presented.
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer within ``timeout`` (503).
+        """
         key = self._keys.token(claims.user_id, claims.jti)
         await self._set_flag(key, "1", _ttl(claims.expires_at))
 
     async def revoke_session(self, user_id: str, session_id: str, expires_at: int) -> None:
-        """Revoke every token of a session, until ``expires_at`` (plus the margin)."""
+        """Revoke every token of a session, until ``expires_at`` (plus the margin).
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer within ``timeout`` (503).
+        """
         key = self._keys.session(user_id, session_id)
         await self._set_flag(key, "1", _ttl(expires_at))
 
     async def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
-        """Revoke every token of ``user_id`` issued until now, and each live session."""
+        """Revoke every token of ``user_id`` issued until now, and each live session.
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer within ``timeout`` (503).
+        """
         now = int(time.time())
         announced = await self._run(
             self._eval,
@@ -219,6 +259,10 @@ class RedisStore:
         ``True`` the first time, and for a retry under the engine's retry rule (the
         previous, undelivered successor is then superseded). On reuse the script revokes
         the token's session in the same atomic step and this returns ``False``.
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer within ``timeout`` (503);
+                the client may retry the refresh (see ``refresh_grace_seconds``).
         """
         user = claims.user_id
         access, refresh = successor.access, successor.refresh
@@ -244,7 +288,11 @@ class RedisStore:
         return _core.spend_outcome(int(code)) != "reused"
 
     async def complete_refresh(self, claims: _core.Claims, successor: _core.IssuedPair) -> None:
-        """Register the successor's session and mark the spend of ``claims`` delivered."""
+        """Register the successor's session and mark the spend of ``claims`` delivered.
+
+        Raises:
+            StoreUnavailableError: when Redis does not answer within ``timeout`` (503).
+        """
         refresh = successor.refresh
         user = claims.user_id
         await self._run(

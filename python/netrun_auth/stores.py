@@ -29,7 +29,11 @@ def __getattr__(name: str) -> Any:
 
 @runtime_checkable
 class RevocationStore(Protocol):
-    """What ``JWTManager`` needs of a store."""
+    """What ``JWTManager`` needs of a store (``JWTManager(config, store=...)``).
+
+    Every method may raise :class:`~netrun_auth.exceptions.StoreUnavailableError` (503)
+    when the backing service does not answer; the manager passes it on.
+    """
 
     async def check(self, claims: _core.Claims) -> None:
         """Raise ``TokenRevokedError`` if the token, its session or its user is revoked."""
@@ -70,7 +74,17 @@ class MemoryStore:
 
     ``refresh_grace_seconds`` is the retry window of refresh spends (0 turns the retry
     rule off). Expired entries are swept by time, whatever the traffic; each user's
-    session registry holds at most ``_core.MAX_SESSIONS_PER_USER`` sessions.
+    session registry holds at most ``_core.MAX_SESSIONS_PER_USER`` sessions. It never
+    raises ``StoreUnavailableError``; its state is lost when the process ends.
+
+    Raises:
+        ConfigurationError: when ``refresh_grace_seconds`` is out of range.
+
+    Example::
+
+        from netrun_auth import JWTManager, MemoryStore
+
+        manager = JWTManager(config, store=MemoryStore(refresh_grace_seconds=0))
     """
 
     def __init__(self, *, refresh_grace_seconds: int = _core.REFRESH_GRACE_SECONDS) -> None:
@@ -81,29 +95,36 @@ class MemoryStore:
         self._state = _core.MemoryStore(refresh_grace_seconds)
 
     async def check(self, claims: _core.Claims) -> None:
+        """Raise ``TokenRevokedError`` (401) if the token, its session or its user is revoked."""
         self._state.check(claims)
 
     async def register_session(self, user_id: str, session_id: str, expires_at: int) -> None:
+        """Remember a live session until ``expires_at``, so that ``revoke_user`` reaches it."""
         self._state.register_session(user_id, session_id, expires_at)
 
     async def revoke_token(self, claims: _core.Claims) -> None:
+        """Revoke one token until it expires."""
         self._state.revoke_token(claims)
 
     async def revoke_session(self, user_id: str, session_id: str, expires_at: int) -> None:
+        """Revoke every token of a session, until ``expires_at``."""
         self._state.revoke_session(user_id, session_id, expires_at)
 
     async def revoke_user(self, user_id: str, ttl_seconds: int) -> None:
+        """Revoke every token of the user issued until now (remembered ``ttl_seconds``)."""
         self._state.revoke_user(user_id, ttl_seconds)
 
     async def spend_refresh(
         self, claims: _core.Claims, successor: _core.IssuedPair, session_expires_at: int
     ) -> bool:
+        """Spend a refresh token (see :meth:`RevocationStore.spend_refresh`); False on reuse."""
         outcome = self._state.spend_refresh(
             claims, successor.access, successor.refresh, session_expires_at
         )
         return outcome != "reused"
 
     async def complete_refresh(self, claims: _core.Claims, successor: _core.IssuedPair) -> None:
+        """Register the successor's session and mark the spend of ``claims`` delivered."""
         self._state.complete_refresh(claims, successor.refresh)
 
     def __len__(self) -> int:

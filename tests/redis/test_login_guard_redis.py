@@ -202,7 +202,10 @@ async def test_fails_closed_when_redis_is_down(
     pool = Clients(own_deployment)
     events: list[dict[str, Any]] = []
     guard = LoginGuard(
-        guard_config(prefix, redis_timeout_seconds=0.5), pool.new(), on_event=events.append
+        # 2 s: a new Cluster client's first call also loads the slot map.
+        guard_config(prefix, redis_timeout_seconds=2.0),
+        pool.new(),
+        on_event=events.append,
     )
     await guard.failed("frank", "192.0.2.10")
     nodes = (

@@ -10,6 +10,7 @@ mod errors;
 mod issuer;
 mod json;
 mod keys;
+mod oidc;
 mod password;
 mod protection;
 mod rbac;
@@ -31,6 +32,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(token::insecure_decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(keys::generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(issuer::peek_issuer, m)?)?;
+    // Outside OpenID Connect issuers
+    m.add_class::<oidc::PyOidcVerifier>()?;
+    m.add_class::<oidc::PyOidcClaims>()?;
+    m.add_function(wrap_pyfunction!(oidc::parse_discovery, m)?)?;
     // Revocation
     m.add_class::<store::PyMemoryStore>()?;
     m.add_class::<revocation::PyKeyspace>()?;

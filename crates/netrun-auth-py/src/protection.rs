@@ -7,9 +7,10 @@ use netrun_auth::protection::{
     retry_after_seconds, scripts, Guard, LockoutPolicy, MemoryGuard, SubjectHasher, Subjects,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::PyString;
 
 use crate::errors::to_py_err;
+use crate::text::TextBytes;
 
 /// The guard's rules: policy, keyed subject hashing and key names.
 #[pyclass(frozen, module = "netrun_auth._core", name = "LoginGuardCore")]
@@ -22,16 +23,6 @@ pub struct PyLoginSubjects(Subjects);
 /// One process's failures and lockouts.
 #[pyclass(frozen, module = "netrun_auth._core", name = "MemoryLoginGuard")]
 pub struct PyMemoryLoginGuard(MemoryGuard);
-
-/// A Python `str` as bytes, whatever it holds: lone surrogates pass as their
-/// (ill-formed) UTF-8 encoding, which the engine counts as an ill-formed username.
-fn raw_bytes(value: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
-    if let Ok(text) = value.to_str() {
-        return Ok(text.as_bytes().to_vec());
-    }
-    let encoded = value.call_method1("encode", ("utf-8", "surrogatepass"))?;
-    Ok(encoded.cast::<PyBytes>()?.as_bytes().to_vec())
-}
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -83,12 +74,13 @@ impl PyLoginGuardCore {
     #[pyo3(signature = (username, ip))]
     fn subjects(
         &self,
-        username: &Bound<'_, PyString>,
+        username: TextBytes<'_>,
         ip: Option<&Bound<'_, PyString>>,
     ) -> PyResult<PyLoginSubjects> {
-        let raw = raw_bytes(username)?;
+        // Lone surrogates pass as their (ill-formed) bytes: the engine counts such a
+        // username as ill-formed instead of raising.
         let ip = ip.map(|ip| ip.to_string_lossy().into_owned());
-        Ok(PyLoginSubjects(self.0.subjects(&raw, ip.as_deref())))
+        Ok(PyLoginSubjects(self.0.subjects(&username.0, ip.as_deref())))
     }
 
     /// The Redis keys (failures, strikes, lock) of the username and of the IP.

@@ -3,19 +3,21 @@
 use netrun_auth::revocation::{self, scripts, Keyspace, RevocationState, SpendOutcome};
 use pyo3::prelude::*;
 
+use crate::text::Text;
+
 use crate::claims::PyClaims;
 use crate::errors::to_py_err;
 
-/// Names the store's keys: one prefix, one hash tag per user, never a raw token.
+/// Names the store's keys: one &prefix.0, one hash tag per user, never a raw token.
 #[pyclass(frozen, module = "netrun_auth._core", name = "Keyspace")]
 pub struct PyKeyspace(Keyspace);
 
 #[pymethods]
 impl PyKeyspace {
     #[new]
-    #[pyo3(signature = (prefix = "netrun:"))]
-    fn new(prefix: &str) -> Self {
-        PyKeyspace(Keyspace::new(prefix))
+    #[pyo3(signature = (prefix = Text("netrun:".to_owned())))]
+    fn new(prefix: Text) -> Self {
+        PyKeyspace(Keyspace::new(&prefix.0))
     }
 
     /// The token, session and user keys one validation reads.
@@ -23,44 +25,44 @@ impl PyKeyspace {
         self.0.check_keys(&claims.0)
     }
 
-    fn token(&self, user_id: &str, jti: &str) -> String {
-        self.0.token(user_id, jti)
+    fn token(&self, user_id: Text, jti: Text) -> String {
+        self.0.token(&user_id.0, &jti.0)
     }
 
-    fn session(&self, user_id: &str, session_id: &str) -> String {
-        self.0.session(user_id, session_id)
+    fn session(&self, user_id: Text, session_id: Text) -> String {
+        self.0.session(&user_id.0, &session_id.0)
     }
 
-    fn session_prefix(&self, user_id: &str) -> String {
-        self.0.session_prefix(user_id)
+    fn session_prefix(&self, user_id: Text) -> String {
+        self.0.session_prefix(&user_id.0)
     }
 
-    fn session_member(&self, session_id: &str) -> String {
-        self.0.session_member(session_id)
+    fn session_member(&self, session_id: Text) -> String {
+        self.0.session_member(&session_id.0)
     }
 
-    fn sessions(&self, user_id: &str) -> String {
-        self.0.sessions(user_id)
+    fn sessions(&self, user_id: Text) -> String {
+        self.0.sessions(&user_id.0)
     }
 
-    fn user(&self, user_id: &str) -> String {
-        self.0.user(user_id)
+    fn user(&self, user_id: Text) -> String {
+        self.0.user(&user_id.0)
     }
 
-    fn spent(&self, user_id: &str, jti: &str) -> String {
-        self.0.spent(user_id, jti)
+    fn spent(&self, user_id: Text, jti: Text) -> String {
+        self.0.spent(&user_id.0, &jti.0)
     }
 
-    fn spent_prefix(&self, user_id: &str) -> String {
-        self.0.spent_prefix(user_id)
+    fn spent_prefix(&self, user_id: Text) -> String {
+        self.0.spent_prefix(&user_id.0)
     }
 
-    fn token_prefix(&self, user_id: &str) -> String {
-        self.0.token_prefix(user_id)
+    fn token_prefix(&self, user_id: Text) -> String {
+        self.0.token_prefix(&user_id.0)
     }
 
-    fn member(&self, id: &str) -> String {
-        self.0.member(id)
+    fn member(&self, id: Text) -> String {
+        self.0.member(&id.0)
     }
 
     /// `token`, `session` or `user` for a key a validation reads, else None.

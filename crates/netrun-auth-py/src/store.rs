@@ -4,6 +4,8 @@ use netrun_auth::claims::now;
 use netrun_auth::revocation::{MemoryStore, REFRESH_GRACE_SECONDS};
 use pyo3::prelude::*;
 
+use crate::text::Text;
+
 use crate::claims::PyClaims;
 use crate::errors::to_py_err;
 
@@ -23,22 +25,22 @@ impl PyMemoryStore {
         self.0.check(&claims.0, now()).map_err(to_py_err)
     }
 
-    fn register_session(&self, user_id: &str, session_id: &str, expires_at: i64) {
+    fn register_session(&self, user_id: Text, session_id: Text, expires_at: i64) {
         self.0
-            .register_session(user_id, session_id, expires_at, now());
+            .register_session(&user_id.0, &session_id.0, expires_at, now());
     }
 
     fn revoke_token(&self, claims: &PyClaims) {
         self.0.revoke_token(&claims.0, now());
     }
 
-    fn revoke_session(&self, user_id: &str, session_id: &str, expires_at: i64) {
+    fn revoke_session(&self, user_id: Text, session_id: Text, expires_at: i64) {
         self.0
-            .revoke_session(user_id, session_id, expires_at, now());
+            .revoke_session(&user_id.0, &session_id.0, expires_at, now());
     }
 
-    fn revoke_user(&self, user_id: &str, ttl_seconds: i64) {
-        self.0.revoke_user(user_id, now(), ttl_seconds);
+    fn revoke_user(&self, user_id: Text, ttl_seconds: i64) {
+        self.0.revoke_user(&user_id.0, now(), ttl_seconds);
     }
 
     /// `spent`, `retried` or `reused` (see the engine's retry rule).

@@ -245,11 +245,14 @@ fn wrong(claim: &'static str, reason: &'static str) -> Error {
     Error::InvalidClaim { claim, reason }
 }
 
-fn required_string(payload: &mut Map<String, Value>, claim: &'static str) -> Result<String> {
+pub(crate) fn required_string(
+    payload: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<String> {
     optional_string(payload, claim)?.ok_or(Error::MissingClaim(claim))
 }
 
-fn optional_string(
+pub(crate) fn optional_string(
     payload: &mut Map<String, Value>,
     claim: &'static str,
 ) -> Result<Option<String>> {
@@ -261,7 +264,10 @@ fn optional_string(
     }
 }
 
-fn string_list(payload: &mut Map<String, Value>, claim: &'static str) -> Result<Vec<String>> {
+pub(crate) fn string_list(
+    payload: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Vec<String>> {
     match payload.remove(claim) {
         None => Ok(Vec::new()),
         Some(Value::Array(items)) => items
@@ -275,7 +281,7 @@ fn string_list(payload: &mut Map<String, Value>, claim: &'static str) -> Result<
     }
 }
 
-fn audience(payload: &mut Map<String, Value>) -> Result<Audience> {
+pub(crate) fn audience(payload: &mut Map<String, Value>) -> Result<Audience> {
     match payload.remove("aud") {
         None => Err(Error::MissingClaim("aud")),
         Some(Value::String(aud)) => Ok(Audience::One(aud)),
@@ -295,7 +301,10 @@ fn audience(payload: &mut Map<String, Value>) -> Result<Audience> {
 }
 
 /// A NumericDate: an integer, or a finite number whose fraction is dropped. Never a string.
-fn numeric_date(payload: &mut Map<String, Value>, claim: &'static str) -> Result<Option<i64>> {
+pub(crate) fn numeric_date(
+    payload: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<i64>> {
     let value = match payload.remove(claim) {
         None => return Ok(None),
         Some(Value::Number(n)) => n,

@@ -14,6 +14,7 @@
 //! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
 //! - [`protection`]: login protection: lockout arithmetic, subject hashing, Redis script, memory guard.
 //! - [`revocation`]: revocation decisions, the store keyspace, Redis scripts and the in-memory store.
+//! - [`oidc`]: outside OpenID Connect issuers (Entra ID...): JWKS fetch policy and verification.
 //! - [`defaults`]: every default and bound of the settings, defined once.
 //! - [`error`]: the error type.
 
@@ -27,6 +28,7 @@ pub mod issuer;
 pub mod json;
 pub mod jwk;
 pub mod keys;
+pub mod oidc;
 pub mod password;
 pub mod protection;
 pub mod rbac;

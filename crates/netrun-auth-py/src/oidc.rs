@@ -1,0 +1,269 @@
+//! `OidcVerifier`, `OidcClaims`, `parse_discovery`: outside OpenID Connect issuers.
+//!
+//! Conversion only: the rules (verification, tenant templates, JWKS fetch policy)
+//! live in `netrun_auth::oidc`. Python does the HTTP and hands the bodies back.
+
+use std::sync::Arc;
+
+use netrun_auth::claims::Audience;
+use netrun_auth::oidc::{
+    Decision, Discovery, OidcClaims, OidcConfig, OidcVerifier, PolicyConfig, Ticket,
+};
+use netrun_auth::{Algorithm, Error};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3::IntoPyObjectExt;
+
+use crate::errors::to_py_err;
+use crate::json::map_to_py;
+use crate::text::{strings, Text, TextBytes};
+
+/// One outside issuer: its rules, its parsed keys and its JWKS fetch policy.
+#[pyclass(frozen, module = "netrun_auth._core", name = "OidcVerifier")]
+pub struct PyOidcVerifier(OidcVerifier);
+
+/// Verified claims of an outside token (immutable).
+#[pyclass(frozen, module = "netrun_auth._core", name = "OidcClaims")]
+pub struct PyOidcClaims(Arc<OidcClaims>);
+
+fn decision(decision: Decision) -> (&'static str, u64) {
+    match decision {
+        Decision::Fetch(Ticket(ticket)) => ("fetch", ticket),
+        Decision::Wait => ("wait", 0),
+        Decision::Skip => ("skip", 0),
+    }
+}
+
+#[pymethods]
+impl PyOidcVerifier {
+    #[new]
+    #[pyo3(signature = (
+        *, issuer, audiences, algorithms = None, allowed_tenants = None, leeway_seconds = 60,
+        max_token_bytes = 16_384, allow_guests = true, accepted_types = None, max_keys = 64,
+        max_jwks_bytes = 262_144, cache_size = 10_000, refresh_min_seconds = 43_200.0,
+        refresh_max_seconds = 86_400.0, unknown_kid_cooldown_seconds = 300.0,
+        retry_seconds = 30.0, fetch_timeout_seconds = 30.0,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        issuer: Text,
+        audiences: Vec<Text>,
+        algorithms: Option<Vec<Text>>,
+        allowed_tenants: Option<Vec<Text>>,
+        leeway_seconds: i64,
+        max_token_bytes: usize,
+        allow_guests: bool,
+        accepted_types: Option<Vec<Text>>,
+        max_keys: usize,
+        max_jwks_bytes: usize,
+        cache_size: usize,
+        refresh_min_seconds: f64,
+        refresh_max_seconds: f64,
+        unknown_kid_cooldown_seconds: f64,
+        retry_seconds: f64,
+        fetch_timeout_seconds: f64,
+    ) -> PyResult<Self> {
+        let build = || -> Result<OidcVerifier, Error> {
+            let mut config = OidcConfig::new(issuer.into_string(), strings(audiences));
+            if let Some(names) = algorithms {
+                config.algorithms = strings(names)
+                    .iter()
+                    .map(|name| {
+                        name.parse::<Algorithm>().map_err(|_| {
+                            Error::input(
+                                "algorithms",
+                                format!("'{name}' is not a supported algorithm"),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            config.allowed_tenants = strings(allowed_tenants.unwrap_or_default());
+            config.leeway_seconds = leeway_seconds;
+            config.max_token_bytes = max_token_bytes;
+            config.allow_guests = allow_guests;
+            if let Some(types) = accepted_types {
+                config.accepted_types = strings(types);
+            }
+            config.max_keys = max_keys;
+            config.max_jwks_bytes = max_jwks_bytes;
+            config.cache_size = cache_size;
+            config.policy = PolicyConfig {
+                refresh_min_seconds,
+                refresh_max_seconds,
+                unknown_kid_cooldown_seconds,
+                retry_seconds,
+                fetch_timeout_seconds,
+            };
+            OidcVerifier::new(config)
+        };
+        build().map_err(to_py_err).map(PyOidcVerifier)
+    }
+
+    /// Verify a token with the keys held (the GIL is released meanwhile).
+    fn verify(&self, py: Python<'_>, token: TextBytes<'_>) -> PyResult<PyOidcClaims> {
+        py.detach(|| self.0.verify_now(token.0.as_ref()))
+            .map_err(to_py_err)
+            .map(PyOidcClaims)
+    }
+
+    /// Whether an unverified `iss` is this issuer's (routing only).
+    fn accepts_issuer(&self, issuer: TextBytes<'_>) -> bool {
+        std::str::from_utf8(&issuer.0).is_ok_and(|iss| self.0.accepts_issuer(iss))
+    }
+
+    /// Whether an unverified token's `iss` is this issuer's (routing only).
+    fn accepts_token(&self, token: TextBytes<'_>) -> bool {
+        self.0.accepts_token(token.0.as_ref())
+    }
+
+    /// On each use, with a monotonic `now`: `("fetch", ticket)`, `("wait", 0)` or `("skip", 0)`.
+    fn poll(&self, now: f64) -> (&'static str, u64) {
+        decision(self.0.poll(now))
+    }
+
+    /// After an `unknown_key` error: the same answers, at most one fetch per cooldown.
+    fn on_unknown_kid(&self, now: f64) -> (&'static str, u64) {
+        decision(self.0.on_unknown_kid(now))
+    }
+
+    /// Hand back the fetched JWKS body; returns the number of keys held.
+    /// A body that is not a usable JWKS raises `ConfigurationError` and keeps the held keys.
+    fn complete(&self, py: Python<'_>, ticket: u64, body: &[u8], now: f64) -> PyResult<usize> {
+        py.detach(|| self.0.complete(Ticket(ticket), body, now))
+            .map_err(to_py_err)
+    }
+
+    /// The fetch of `ticket` failed (network error, timeout, error status).
+    fn fail(&self, ticket: u64, now: f64) {
+        self.0.fail(Ticket(ticket), now);
+    }
+
+    /// The key ids held.
+    #[getter]
+    fn kids(&self) -> Vec<String> {
+        self.0
+            .key_set()
+            .kids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Whether keys were ever fetched.
+    #[getter]
+    fn has_keys(&self) -> bool {
+        self.0.has_keys()
+    }
+
+    /// How many fetches the policy asked for.
+    #[getter]
+    fn fetches(&self) -> u64 {
+        self.0.fetches()
+    }
+
+    /// The configured issuer (or `{tenantid}` template).
+    #[getter]
+    fn issuer(&self) -> &str {
+        &self.0.config().issuer
+    }
+
+    /// Largest JWKS body accepted, in bytes (the fetcher stops reading beyond it).
+    #[getter]
+    fn max_jwks_bytes(&self) -> usize {
+        self.0.config().max_jwks_bytes
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OidcVerifier(issuer={:?})", self.0.config().issuer)
+    }
+}
+
+#[pymethods]
+impl PyOidcClaims {
+    #[getter]
+    fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    #[getter]
+    fn issuer(&self) -> &str {
+        &self.0.issuer
+    }
+    #[getter]
+    fn audience<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.0.audience {
+            Audience::One(aud) => aud.into_bound_py_any(py),
+            Audience::Many(auds) => auds.into_bound_py_any(py),
+        }
+    }
+    #[getter]
+    fn expires_at(&self) -> i64 {
+        self.0.expires_at
+    }
+    #[getter]
+    fn not_before(&self) -> Option<i64> {
+        self.0.not_before
+    }
+    #[getter]
+    fn issued_at(&self) -> Option<i64> {
+        self.0.issued_at
+    }
+    #[getter]
+    fn object_id(&self) -> Option<&str> {
+        self.0.object_id.as_deref()
+    }
+    #[getter]
+    fn tenant_id(&self) -> Option<&str> {
+        self.0.tenant_id.as_deref()
+    }
+    #[getter]
+    fn roles(&self) -> Vec<String> {
+        self.0.roles.clone()
+    }
+    #[getter]
+    fn scopes(&self) -> Vec<String> {
+        self.0.scopes.clone()
+    }
+    #[getter]
+    fn account_type(&self) -> Option<i64> {
+        self.0.account_type
+    }
+    #[getter]
+    fn identity_provider(&self) -> Option<&str> {
+        self.0.identity_provider.as_deref()
+    }
+    #[getter]
+    fn is_guest(&self) -> bool {
+        self.0.is_guest
+    }
+    #[getter]
+    fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        map_to_py(py, &self.0.extra)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "OidcClaims(subject={:?}, issuer={:?})",
+            self.0.subject, self.0.issuer
+        )
+    }
+}
+
+/// Parse a discovery document: `{"issuer", "jwks_uri", "authorization_endpoint", "token_endpoint"}`.
+#[pyfunction]
+#[pyo3(signature = (body, expected_issuer = None, allow_http = false))]
+pub fn parse_discovery<'py>(
+    py: Python<'py>,
+    body: &[u8],
+    expected_issuer: Option<Text>,
+    allow_http: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let expected = expected_issuer.map(Text::into_string);
+    let doc = Discovery::parse(body, expected.as_deref(), allow_http).map_err(to_py_err)?;
+    let dict = PyDict::new(py);
+    dict.set_item("issuer", doc.issuer)?;
+    dict.set_item("jwks_uri", doc.jwks_uri)?;
+    dict.set_item("authorization_endpoint", doc.authorization_endpoint)?;
+    dict.set_item("token_endpoint", doc.token_endpoint)?;
+    Ok(dict)
+}

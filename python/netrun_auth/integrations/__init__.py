@@ -1,0 +1,1 @@
+"""Integrations with identity providers (``azure_ad``: Microsoft Entra ID) and Swagger UI (``openapi``)."""

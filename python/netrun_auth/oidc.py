@@ -1,0 +1,503 @@
+"""Tokens of any OpenID Connect issuer (Auth0, Keycloak, Okta, Zitadel, Google, Entra ID...).
+
+:class:`OIDCProvider` validates an outside issuer's access tokens next to your own:
+give it to ``AuthenticationMiddleware(..., providers=[...])`` and ``get_current_user``,
+``require_roles``, ``require_scopes`` work for its tokens too.
+
+The rules live in the Rust engine (``netrun_auth._core.OidcVerifier``): algorithm
+allow-list, key by ``kid``, signature, ``iss`` (exact or a ``{tenantid}`` template),
+``aud``, time, and *when* to fetch the JWKS (on a 12-24 h schedule with jitter, on an
+unknown ``kid`` at most once per cooldown, one fetch at a time, last good keys kept when
+the issuer is down). This module only does the HTTP, with ``httpx``: the discovery
+document once, the JWKS when the engine asks. A steady stream of valid tokens fetches
+nothing; a URL named by a token (``jku``, ``x5u``) is never fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from . import _core
+from .exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
+    NetrunAuthError,
+    TokenInvalidError,
+)
+from .types import User
+
+__all__ = [
+    "IdentityProviderUnavailableError",
+    "OIDCConfig",
+    "OIDCProvider",
+]
+
+logger = logging.getLogger("netrun_auth")
+
+_DISCOVERY_PATH = "/.well-known/openid-configuration"
+_USER_CACHE_SIZE = 10_000
+
+
+class IdentityProviderUnavailableError(AuthenticationError):
+    """The issuer's discovery document or keys could not be fetched yet (HTTP 503).
+
+    Only raised before any key was ever fetched: once keys are held, an outage keeps
+    them in use, and a token naming an unknown key is a plain 401.
+    """
+
+    default_code = "idp_unavailable"
+    default_message = "The identity provider is unavailable"
+    status_code = 503
+
+
+class OIDCConfig(BaseModel):
+    """Settings of one OpenID Connect issuer. Every field documents its default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str = Field(description="The issuer URL; its discovery document must name it exactly")
+    audiences: list[str] = Field(min_length=1, description="Accepted `aud` values (one required)")
+    discovery_url: str | None = Field(
+        default=None,
+        description="Discovery document URL; default `<issuer>/.well-known/openid-configuration`",
+    )
+    algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256"], description="Accepted algorithms (asymmetric only)"
+    )
+    allowed_tenants: list[str] = Field(
+        default_factory=list,
+        description="For a `{tenantid}` issuer template: tenant GUIDs, or ['*'] for any",
+    )
+    leeway_seconds: int = Field(default=60, ge=0, le=300, description="Clock skew tolerated")
+    max_token_bytes: int = Field(default=16384, description="Longer tokens are refused unparsed")
+    allow_guests: bool = Field(default=True, description="Accept `acct == 1` or a foreign `idp`")
+    accepted_types: list[str] = Field(
+        default_factory=lambda: ["JWT", "at+jwt", "application/at+jwt"],
+        description="Header `typ` values accepted for this issuer",
+    )
+    jwks_refetch_cooldown_seconds: float = Field(
+        default=300.0, ge=0, description="Least time between fetches caused by unknown `kid`s"
+    )
+    jwks_refresh_min_seconds: float = Field(
+        default=43200.0, description="Scheduled refresh, lower bound"
+    )
+    jwks_refresh_max_seconds: float = Field(
+        default=86400.0, description="Scheduled refresh, upper bound"
+    )
+    jwks_retry_seconds: float = Field(
+        default=30.0, ge=0, description="First retry after a failed fetch"
+    )
+    http_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of each HTTP request"
+    )
+    max_keys: int = Field(default=64, ge=1, description="Most keys accepted in the JWKS")
+    user_id_claim: str = Field(
+        default="sub", description="Claim giving `User.user_id` (`sub` or `oid`)"
+    )
+    organization_claim: str | None = Field(
+        default=None, description="Claim giving `User.organization_id` (e.g. `tid`); default none"
+    )
+    insecure_http: bool = Field(
+        default=False, description="Allow plain-http issuer URLs (loopback tests only)"
+    )
+
+    @field_validator("issuer")
+    @classmethod
+    def _no_trailing_space(cls, value: str) -> str:
+        if not value or value != value.strip():
+            raise ValueError("issuer must be a URL without surrounding spaces")
+        return value
+
+    def resolved_discovery_url(self) -> str:
+        """Where the discovery document is fetched from."""
+        return self.discovery_url or self.issuer.rstrip("/") + _DISCOVERY_PATH
+
+
+class _Issuer:
+    """One discovery document and its verifier: discovery once, JWKS when the engine asks."""
+
+    def __init__(
+        self,
+        *,
+        discovery_url: str,
+        expected_issuer: str | None,
+        audiences: Sequence[str],
+        config: OIDCConfig,
+        allowed_tenants: Sequence[str],
+        allow_guests: bool,
+        allow_http: bool,
+    ) -> None:
+        self.discovery_url = discovery_url
+        self.expected_issuer = expected_issuer
+        self.audiences = list(audiences)
+        self.config = config
+        self.allowed_tenants = list(allowed_tenants)
+        self.allow_guests = allow_guests
+        self.allow_http = allow_http
+        self.discovery: dict[str, str | None] | None = None
+        self.verifier: _core.OidcVerifier | None = None
+        self.fetch_task: asyncio.Task[None] | None = None
+        self.discovery_failed_at: float | None = None
+
+    def build_verifier(self, issuer: str) -> _core.OidcVerifier:
+        try:
+            return self._verifier(issuer)
+        except InvalidInputError as exc:  # the engine names the setting
+            raise ConfigurationError(exc.message) from None
+
+    def _verifier(self, issuer: str) -> _core.OidcVerifier:
+        c = self.config
+        return _core.OidcVerifier(
+            issuer=issuer,
+            audiences=self.audiences,
+            algorithms=list(c.algorithms),
+            allowed_tenants=self.allowed_tenants,
+            leeway_seconds=c.leeway_seconds,
+            max_token_bytes=c.max_token_bytes,
+            allow_guests=self.allow_guests,
+            accepted_types=list(c.accepted_types),
+            max_keys=c.max_keys,
+            refresh_min_seconds=c.jwks_refresh_min_seconds,
+            refresh_max_seconds=c.jwks_refresh_max_seconds,
+            unknown_kid_cooldown_seconds=c.jwks_refetch_cooldown_seconds,
+            retry_seconds=c.jwks_retry_seconds,
+            fetch_timeout_seconds=c.http_timeout_seconds * 3,
+        )
+
+
+class OIDCProvider:
+    """Validates the access tokens of one OpenID Connect issuer.
+
+    ``http_client``: your own ``httpx.AsyncClient`` (its proxies, certificates, limits);
+    by default one is made (and closed by :meth:`aclose`). ``clock`` is a monotonic clock.
+    """
+
+    def __init__(
+        self,
+        config: OIDCConfig,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self._own_client = http_client is None
+        self._client = http_client or httpx.AsyncClient(
+            timeout=config.http_timeout_seconds, follow_redirects=False
+        )
+        self._start_lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
+        # The User of a token, once built (User is deeply immutable): keyed by the token's
+        # SHA-256, used only after the engine verified the token again.
+        self._users: OrderedDict[bytes, tuple[_Issuer, User]] = OrderedDict()
+        self._issuers: list[_Issuer] = self._make_issuers()
+        # Build the verifiers whose issuer is known now: bad settings fail here, not per request.
+        for issuer in self._issuers:
+            if issuer.expected_issuer is not None:
+                issuer.verifier = issuer.build_verifier(issuer.expected_issuer)
+
+    # -- what a specialisation changes ------------------------------------------------
+
+    def _make_issuers(self) -> list[_Issuer]:
+        c = self.config
+        return [
+            _Issuer(
+                discovery_url=c.resolved_discovery_url(),
+                expected_issuer=c.issuer,
+                audiences=c.audiences,
+                config=c,
+                allowed_tenants=c.allowed_tenants,
+                allow_guests=c.allow_guests,
+                allow_http=c.insecure_http,
+            )
+        ]
+
+    def _check_discovery(self, issuer: _Issuer, document: dict[str, str | None]) -> None:
+        """Extra checks of a discovery document (a specialisation may add some)."""
+
+    def _user(self, claims: _core.OidcClaims) -> User:
+        """The :class:`User` of verified claims."""
+        extra = dict(claims.extra)
+        user_id = _claim(claims, self.config.user_id_claim) or claims.subject
+        organization = (
+            _claim(claims, self.config.organization_claim)
+            if self.config.organization_claim
+            else None
+        )
+        return _make_user(claims, user_id=user_id, organization_id=organization, extra=extra)
+
+    def _accepts_before_discovery(self, issuer: str) -> bool:
+        return False
+
+    # -- public API ---------------------------------------------------------------------
+
+    @property
+    def issuers(self) -> frozenset[str]:
+        """The issuers (or ``{tenantid}`` templates) known so far."""
+        return frozenset(i.verifier.issuer for i in self._issuers if i.verifier is not None)
+
+    def accepts_issuer(self, issuer: str) -> bool:
+        """Whether a token whose unverified ``iss`` is ``issuer`` belongs to this provider.
+
+        Used only to route a token; :meth:`validate_token` checks everything.
+        """
+        for candidate in self._issuers:
+            if candidate.verifier is not None:
+                if candidate.verifier.accepts_issuer(issuer):
+                    return True
+            elif self._accepts_before_discovery(issuer):
+                return True
+        return False
+
+    @property
+    def fetch_count(self) -> int:
+        """JWKS fetches started so far (all issuers of this provider)."""
+        return sum(i.verifier.fetches for i in self._issuers if i.verifier is not None)
+
+    async def start(self) -> None:
+        """Fetch the discovery documents and the keys now (e.g. in the app's lifespan).
+
+        Optional: the first :meth:`validate_token` does it otherwise.
+        An issuer that cannot be reached is logged, not raised: requests then get
+        503 ``idp_unavailable`` until its documents can be read.
+        """
+        with contextlib.suppress(IdentityProviderUnavailableError):
+            await self._discover()
+        for issuer in self._issuers:
+            if issuer.verifier is not None and issuer.discovery is not None:
+                with contextlib.suppress(IdentityProviderUnavailableError):
+                    await self._ensure_keys(issuer)
+
+    async def validate_token(self, token: str) -> User:
+        """Verify ``token`` and return its :class:`User`.
+
+        Raises the :class:`~netrun_auth.exceptions.AuthenticationError` subclass of the
+        failure (401), or :class:`IdentityProviderUnavailableError` (503) while no key
+        could ever be fetched.
+        """
+        if not token or not token.isascii():
+            raise TokenInvalidError("malformed token", code="token_malformed")
+        if len(token) > self.config.max_token_bytes:
+            # Checked again by the engine; here it spares the issuer lookup a huge token.
+            raise TokenInvalidError("token is too large", code="token_too_large")
+        await self._discover()
+        digest = hashlib.sha256(token.encode()).digest()
+        seen = self._users.get(digest)
+        issuer = seen[0] if seen is not None else self._issuer_for(token)
+        verifier = await self._ensure_keys(issuer)
+        try:
+            claims = verifier.verify(token)  # every time: keys, expiry (the engine caches)
+        except TokenInvalidError as exc:
+            if exc.code != "unknown_key":
+                raise
+            await self._on_unknown_kid(issuer, verifier)
+            claims = verifier.verify(token)
+        if seen is not None:
+            self._users.move_to_end(digest)
+            return seen[1]
+        user = self._user(claims)
+        self._users[digest] = (issuer, user)
+        if len(self._users) > _USER_CACHE_SIZE:
+            self._users.popitem(last=False)
+        return user
+
+    async def aclose(self) -> None:
+        """Stop background fetches and close the HTTP client if this provider made it."""
+        for task in list(self._background):
+            task.cancel()
+        for task in list(self._background):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._own_client:
+            await self._client.aclose()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _issuer_for(self, token: str) -> _Issuer:
+        if len(self._issuers) == 1 and self._issuers[0].verifier is not None:
+            return self._issuers[0]
+        for issuer in self._issuers:
+            if issuer.verifier is not None and issuer.verifier.accepts_token(token):
+                return issuer
+        if any(issuer.discovery is None for issuer in self._issuers):
+            # Perhaps the issuer whose discovery document could not be read yet.
+            raise IdentityProviderUnavailableError()
+        raise TokenInvalidError("token issuer is not accepted", code="issuer_unknown")
+
+    async def _discover(self) -> None:
+        """Read the discovery documents not read yet; one failing does not stop the others."""
+        if all(i.discovery is not None for i in self._issuers):
+            return
+        async with self._start_lock:
+            for issuer in self._issuers:
+                if issuer.discovery is None:
+                    with contextlib.suppress(IdentityProviderUnavailableError):
+                        await self._discover_one(issuer)
+        if all(i.discovery is None for i in self._issuers):
+            raise IdentityProviderUnavailableError()
+
+    async def _discover_one(self, issuer: _Issuer) -> None:
+        now = self._clock()
+        failed_at = issuer.discovery_failed_at
+        if failed_at is not None and now < failed_at + max(self.config.jwks_retry_seconds, 1.0):
+            raise IdentityProviderUnavailableError()
+        try:
+            body = await self._get(issuer.discovery_url, 64 * 1024)
+            document = _core.parse_discovery(body, issuer.expected_issuer, issuer.allow_http)
+            self._check_discovery(issuer, document)
+        except (httpx.HTTPError, NetrunAuthError, _TooLarge, asyncio.TimeoutError) as exc:
+            issuer.discovery_failed_at = now
+            logger.warning(
+                "netrun_auth: discovery document %s unusable: %s",
+                issuer.discovery_url,
+                _describe(exc),
+            )
+            raise IdentityProviderUnavailableError() from None
+        if issuer.verifier is None:
+            issuer_url = document["issuer"]
+            assert issuer_url is not None
+            issuer.verifier = issuer.build_verifier(issuer_url)
+        issuer.discovery = document
+
+    async def _ensure_keys(self, issuer: _Issuer) -> _core.OidcVerifier:
+        verifier = issuer.verifier
+        assert verifier is not None
+        action, ticket = verifier.poll(self._clock())
+        if action == "fetch":
+            task = self._spawn(issuer, verifier, ticket)
+            if not verifier.has_keys:
+                await asyncio.shield(task)
+        elif action == "wait" and not verifier.has_keys and issuer.fetch_task is not None:
+            await asyncio.shield(issuer.fetch_task)
+        if not verifier.has_keys:
+            raise IdentityProviderUnavailableError()
+        return verifier
+
+    async def _on_unknown_kid(self, issuer: _Issuer, verifier: _core.OidcVerifier) -> None:
+        action, ticket = verifier.on_unknown_kid(self._clock())
+        if action == "fetch":
+            await asyncio.shield(self._spawn(issuer, verifier, ticket))
+        elif action == "wait" and issuer.fetch_task is not None:
+            await asyncio.shield(issuer.fetch_task)
+
+    def _spawn(
+        self, issuer: _Issuer, verifier: _core.OidcVerifier, ticket: int
+    ) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self._fetch_jwks(issuer, verifier, ticket))
+        issuer.fetch_task = task
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def _fetch_jwks(self, issuer: _Issuer, verifier: _core.OidcVerifier, ticket: int) -> None:
+        assert issuer.discovery is not None
+        url = issuer.discovery["jwks_uri"]
+        assert url is not None
+        reported = False
+        try:
+            body = await self._get(url, verifier.max_jwks_bytes)
+            reported = True
+            try:
+                count = verifier.complete(ticket, body, self._clock())
+            except NetrunAuthError as exc:
+                logger.warning("netrun_auth: JWKS %s refused, keeping the keys held: %s", url, exc)
+                return
+            logger.info("netrun_auth: JWKS %s fetched: %d keys", url, count)
+        except (httpx.HTTPError, _TooLarge, asyncio.TimeoutError) as exc:
+            logger.warning("netrun_auth: JWKS %s unavailable: %s", url, _describe(exc))
+        finally:
+            if not reported:
+                verifier.fail(ticket, self._clock())
+
+    async def _get(self, url: str, max_bytes: int) -> bytes:
+        """GET ``url`` (200 only, at most ``max_bytes``), within the configured timeout overall."""
+        return await asyncio.wait_for(self._read(url, max_bytes), self.config.http_timeout_seconds)
+
+    async def _read(self, url: str, max_bytes: int) -> bytes:
+        # The client's own timeouts apply (a client made here uses http_timeout_seconds).
+        async with self._client.stream(
+            "GET", url, headers={"Accept": "application/json"}
+        ) as response:
+            if response.status_code != 200:
+                raise httpx.HTTPStatusError(
+                    f"status {response.status_code}", request=response.request, response=response
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _TooLarge()
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+
+class _TooLarge(Exception):
+    """A document larger than its cap (reading stopped there)."""
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, _TooLarge):
+        return "document too large"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP status {exc.response.status_code}"
+    if isinstance(exc, (asyncio.TimeoutError, httpx.TimeoutException)):
+        return "timed out"
+    return type(exc).__name__ if not isinstance(exc, NetrunAuthError) else exc.message
+
+
+def _claim(claims: _core.OidcClaims, name: str | None) -> str | None:
+    if name is None:
+        return None
+    named = {"sub": claims.subject, "oid": claims.object_id, "tid": claims.tenant_id}
+    if name in named:
+        return named[name]
+    value = claims.extra.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _make_user(
+    claims: _core.OidcClaims,
+    *,
+    user_id: str,
+    organization_id: str | None,
+    extra: dict[str, Any],
+) -> User:
+    """A :class:`User` of an outside token: roles from ``roles``, scopes from ``scp``."""
+    for name, value in (
+        ("oid", claims.object_id),
+        ("tid", claims.tenant_id),
+        ("idp", claims.identity_provider),
+        ("acct", claims.account_type),
+        ("sub", claims.subject),
+    ):
+        if value is not None:
+            extra[name] = value
+    extra["is_guest"] = claims.is_guest
+    email = extra.get("email") or extra.get("preferred_username") or extra.get("upn")
+    display_name = extra.get("name")
+    token_id = extra.get("jti") or extra.get("uti")
+    fields: dict[str, Any] = {
+        "user_id": user_id,
+        "organization_id": organization_id,
+        "roles": list(claims.roles),
+        "permissions": [],
+        "email": email if isinstance(email, str) else None,
+        "display_name": display_name if isinstance(display_name, str) else None,
+        "token_id": token_id if isinstance(token_id, str) else None,
+        "extra": extra,
+        "scopes": tuple(claims.scopes),
+        "issuer": claims.issuer,
+    }
+    return User(**fields)

@@ -45,9 +45,7 @@ def guarded(request, key_files, tmp_path_factory) -> Iterator[Guarded]:
             NETRUN_AUTH_LOGIN_LOCKOUT_BASE_SECONDS="1",
             NETRUN_AUTH_LOGIN_LOCKOUT_MAX_SECONDS="2",
         )
-        server = start_server(
-            uvicorn_args("main:app"), cwd=EXAMPLES / "tutorial", env=env, log=log
-        )
+        server = start_server(uvicorn_args("main:app"), cwd=EXAMPLES / "tutorial", env=env, log=log)
         setup = Guarded(server, lockout=1, max_failures=3)
     yield setup
     server.stop()

@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import redis.asyncio as redis
-from fastapi import Depends, FastAPI, Form, HTTPException, status
+from fastapi import Depends, FastAPI, Form, Request
 
 from netrun_auth import AuthConfig, JWTManager, PasswordManager
 from netrun_auth.dependencies import get_current_user
+from netrun_auth.exceptions import AuthenticationError
 from netrun_auth.middleware import AuthenticationMiddleware
+from netrun_auth.protection import LoginGuard
 from netrun_auth.types import User
 
 # Settings come from the environment and .env (NETRUN_AUTH_* variables).
@@ -19,6 +21,8 @@ config = AuthConfig()
 jwt_manager = JWTManager(config)
 redis_client = redis.from_url(config.redis_url)
 password_manager = PasswordManager(config)
+# Locks a username (or an IP) out for a while after repeated failures; counters in Redis.
+login_guard = LoginGuard(config, redis_client)
 
 # Stand-in for your user database: username -> (argon2id hash, user id, organization, roles).
 USERS = {"demo": (password_manager.hash_password("password"), "user123", "org456", ["user"])}
@@ -48,15 +52,23 @@ async def get_profile(user: Annotated[User, Depends(get_current_user)]):
 
 
 @app.post("/login")
-async def login(username: Annotated[str, Form()], password: Annotated[str, Form()]):
+async def login(
+    username: Annotated[str, Form()], password: Annotated[str, Form()], request: Request
+):
     # The form fields match `curl -d "username=demo&password=password"`.
+    ip = request.client.host if request.client else None
+    await login_guard.check(username, ip)  # 429 with Retry-After while locked out
     known = USERS.get(username)
     if known is None:
         await password_manager.dummy_verify_async()  # as slow as a wrong password
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid username or password")
-    if not await password_manager.verify_password_async(password, known[0]):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid username or password")
+        ok = False
+    else:
+        ok = await password_manager.verify_password_async(password, known[0])
+    if known is None or not ok:
+        await login_guard.failed(username, ip)  # unknown usernames count alike
+        raise AuthenticationError("Invalid username or password", code="invalid_credentials")
     _, user_id, organization_id, roles = known
+    await login_guard.succeeded(username, ip, user_id=user_id, organization_id=organization_id)
     token_pair = await jwt_manager.generate_token_pair(
         user_id=user_id, organization_id=organization_id, roles=roles
     )

@@ -7,6 +7,7 @@ live object (a module-level `None` filled in by a startup hook would not be).
 import redis.asyncio as redis
 
 from netrun_auth import JWTManager, PasswordManager, RBACManager
+from netrun_auth.protection import LoginGuard
 from netrun_auth.rbac import DEFAULT_ROLES
 
 from config import config
@@ -16,6 +17,11 @@ from config import config
 # `netrun-auth demo` sets) keeps them in this process's memory instead: one worker only.
 redis_client = redis.from_url(config.redis_url) if config.redis_url else None
 jwt_manager = JWTManager(config, redis_client)
+
+# Brute-force protection of the login route: after a few failures a username (or a
+# client IP) is locked out for a while (429 with Retry-After). The counters are shared
+# through Redis like the revocations, or kept in this process without it.
+login_guard = LoginGuard(config, redis_client)
 
 # Roles grant permissions (viewer < user < admin, wildcards such as "users:*"), so
 # tokens carry roles and require_permissions asks the RBAC manager.

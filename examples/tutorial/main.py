@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, WebSocket, status
+from fastapi import Depends, FastAPI, Request, WebSocket
 
 from netrun_auth.dependencies import (
     get_current_token,
@@ -16,10 +16,18 @@ from netrun_auth.dependencies import (
     require_permissions,
     require_roles,
 )
+from netrun_auth.exceptions import AuthenticationError
 from netrun_auth.middleware import AuthenticationMiddleware
 from netrun_auth.types import TokenPair, User
 
-from auth import jwt_manager, password_manager, rbac_manager, redis_client, shutdown
+from auth import (
+    jwt_manager,
+    login_guard,
+    password_manager,
+    rbac_manager,
+    redis_client,
+    shutdown,
+)
 from config import config, verify_config
 from models import LoginRequest, RefreshTokenRequest
 
@@ -60,14 +68,25 @@ async def health_check():
 
 
 @app.post("/auth/login", response_model=TokenPair)
-async def login(request: LoginRequest):
-    known = USERS.get(request.email)
+async def login(credentials: LoginRequest, request: Request):
+    # Behind a reverse proxy, run uvicorn with --proxy-headers so this is the client's.
+    ip = request.client.host if request.client else None
+    # 429 (Retry-After) while this email or this IP is locked out, before any password
+    # check; unknown emails are counted like known ones, so 401/429 reveal nothing.
+    await login_guard.check(credentials.email, ip)
+    known = USERS.get(credentials.email)
     if known is None:
         await password_manager.dummy_verify_async()  # same time as a wrong password
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid credentials")
-    password_hash, user_id, organization_id, roles = known
-    if not await password_manager.verify_password_async(request.password, password_hash):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid credentials")
+        ok = False
+    else:
+        ok = await password_manager.verify_password_async(credentials.password, known[0])
+    if known is None or not ok:
+        await login_guard.failed(credentials.email, ip)
+        raise AuthenticationError("Invalid credentials", code="invalid_credentials")
+    _, user_id, organization_id, roles = known
+    await login_guard.succeeded(
+        credentials.email, ip, user_id=user_id, organization_id=organization_id
+    )
     return await jwt_manager.generate_token_pair(
         user_id=user_id, organization_id=organization_id, roles=roles
     )

@@ -20,6 +20,7 @@ from .exceptions import (
     TokenInvalidError,
     TokenReuseError,
     TokenRevokedError,
+    TooManyAttemptsError,
 )
 from .jwt import JWTManager
 from .password import PasswordManager
@@ -45,6 +46,7 @@ __all__ = [
     "TokenPair",
     "TokenReuseError",
     "TokenRevokedError",
+    "TooManyAttemptsError",
     "User",
     "__version__",
 ]

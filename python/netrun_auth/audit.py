@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -39,6 +39,7 @@ __all__ = [
     "WARNING_EVENTS",
     "AuditHandler",
     "JsonFormatter",
+    "access_denied",
     "bind_http",
     "emit",
     "http_fields",
@@ -138,6 +139,29 @@ def http_fields(scope: Mapping[str, Any]) -> dict[str, Any]:
         "user_id": getattr(user, "user_id", None),
         "organization_id": getattr(user, "organization_id", None),
     }
+
+
+_DENIED = "netrun_auth.audit.denied"
+"""Scope key: the error this request's ``access_denied`` was emitted for."""
+
+
+def access_denied(
+    scope: MutableMapping[str, Any], exc: Exception, *, on_event: AuditHandler | None = None
+) -> None:
+    """Emit ``access_denied`` for an authentication error ``exc`` answering the request
+    of ``scope`` (``error_code``, ``status_code`` and :func:`http_fields`), once: the
+    dependencies call it where they raise, the middleware where it answers, and the
+    same error is recorded only the first time (marked on the scope)."""
+    if scope.get(_DENIED) is exc:
+        return
+    scope[_DENIED] = exc
+    emit(
+        "access_denied",
+        on_event=on_event,
+        error_code=getattr(exc, "code", None),
+        status_code=getattr(exc, "status_code", None),
+        **http_fields(scope),
+    )
 
 
 def emit(event: str, /, *, on_event: AuditHandler | None = None, **fields: Any) -> None:

@@ -36,6 +36,7 @@ from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection
 
+from . import audit
 from .context import SCOPE_KEY, AuthContext, AuthSettings
 from .credentials import extract_token
 from .exceptions import AuthenticationError, AuthorizationError, ConfigurationError
@@ -170,15 +171,29 @@ class BearerAuth(SecurityBase):
         self.__name__ = self.__qualname__ = name
 
     async def __call__(self, conn: HTTPConnection) -> Any:
-        ctx = conn.scope.get(SCOPE_KEY)
-        if ctx is None:
-            ctx = await _context(conn)
-        if self._resolve is None:
-            return ctx
-        return self._resolve(conn, ctx)
+        try:
+            ctx = conn.scope.get(SCOPE_KEY)
+            if ctx is None:
+                ctx = await _context(conn)
+            if self._resolve is None:
+                return ctx
+            return self._resolve(conn, ctx)
+        except AuthenticationError as exc:
+            # Recorded here, where every dependency's refusal passes, so that it is on
+            # record even when the app's own exception handler answers it.
+            _audit_denial(conn, exc)
+            raise
 
     def __repr__(self) -> str:
         return f"<netrun_auth dependency {self.__name__}>"
+
+
+def _audit_denial(conn: HTTPConnection, exc: AuthenticationError) -> None:
+    """``access_denied`` for ``exc`` (once per request: the middleware skips it then)."""
+    ctx: AuthContext | None = conn.scope.get(SCOPE_KEY)
+    settings = ctx.settings if ctx is not None else _registered(conn)
+    on_event = getattr(getattr(settings, "jwt_manager", None), "on_event", None)
+    audit.access_denied(conn.scope, exc, on_event=on_event)
 
 
 def _not_authenticated() -> AuthenticationError:

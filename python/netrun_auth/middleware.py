@@ -218,9 +218,8 @@ class AuthenticationMiddleware:
     async def _reject(
         self, scope: Scope, receive: Receive, send: Send, exc: AuthenticationError, **kw: bool
     ) -> None:
-        audit.emit("access_denied", on_event=getattr(self.settings.jwt_manager, "on_event", None),
-                   error_code=exc.code, status_code=exc.status_code,
-                   **audit.http_fields(scope))  # fmt: skip
+        on_event = getattr(self.settings.jwt_manager, "on_event", None)
+        audit.access_denied(scope, exc, on_event=on_event)  # once, if a dependency did not
         await reject(scope, receive, send, exc, self.on_error, **kw)
 
 

@@ -16,9 +16,10 @@ clear), the Redis key names and the Lua script. This module does only I/O:
 
 - without a Redis client, counters live in this process (``_core.MemoryLoginGuard``);
 - with a ``redis.asyncio`` client (single node or Cluster), they are shared by every
-  worker: ``check`` is one round trip (``PTTL`` of two lock keys), ``failed`` runs the
-  engine's script once per subject (in parallel; each subject's keys share one slot),
-  ``succeeded`` is one ``DEL``. Every key has a TTL.
+  worker: ``check`` is one round trip (``PTTL`` of two lock keys, ``EXISTS`` of the
+  username's counters), ``failed`` runs the engine's script once per subject (in
+  parallel; each subject's keys share one slot), ``succeeded`` is one ``DEL``, or
+  nothing when this request's ``check`` saw no counters to clear. Every key has a TTL.
 - Redis down or slower than ``redis_timeout_seconds``: fail closed with
   :class:`~netrun_auth.exceptions.StoreUnavailableError` (503).
 
@@ -31,6 +32,7 @@ exactly like known ones. Events go to :mod:`netrun_auth.audit`: ``login_locked``
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import sys
 from collections.abc import Awaitable, Sequence
@@ -265,6 +267,14 @@ class _Script:
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
 
+_NOTHING_TO_CLEAR: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "netrun_auth_login_nothing_to_clear", default=None
+)
+"""The failures key of the username whose ``check``, in this request (context), found
+no failures nor strikes to clear, so that its ``succeeded`` needs no ``DEL``. Set by
+``check``, reset by ``failed``; a ``succeeded`` in another context (or for another
+username) does the ``DEL`` as ever."""
+
 _SCRIPTS = {name: _Script(name, source) for name, source in _core.login_guard_scripts()}
 _RECORD_FAILURE = _SCRIPTS["record_failure"]
 
@@ -303,10 +313,13 @@ class _RedisCounters:
         pipe = self.client.pipeline(transaction=False)
         pipe.pttl(user_keys[2])
         pipe.pttl(ip_keys[2])
-        user_ms, ip_ms = await self._io(pipe.execute())
+        pipe.exists(user_keys[0], user_keys[1])  # anything for ``succeeded`` to clear?
+        user_ms, ip_ms, dirty = await self._io(pipe.execute())
+        _NOTHING_TO_CLEAR.set(None if int(dirty) else user_keys[0])
         return _core.login_retry_after(max(int(user_ms), int(ip_ms)))
 
     async def failed(self, subjects: _core.LoginSubjects) -> tuple[bool, int | None]:
+        _NOTHING_TO_CLEAR.set(None)
         user_keys, ip_keys = self._core.keys(subjects)
         user, ip = await self._io(
             asyncio.gather(
@@ -318,6 +331,11 @@ class _RedisCounters:
 
     async def succeeded(self, subjects: _core.LoginSubjects) -> None:
         user_keys, _ = self._core.keys(subjects)
+        if _NOTHING_TO_CLEAR.get() == user_keys[0]:
+            # This request's ``check`` saw no failures nor strikes of this username (the
+            # usual good login): no second round trip.
+            _NOTHING_TO_CLEAR.set(None)
+            return
         # Failures and strikes share the username's slot: one command.
         await self._io(self.client.delete(user_keys[0], user_keys[1]))
 

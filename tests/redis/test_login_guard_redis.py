@@ -233,3 +233,43 @@ def test_redis_guard_needs_a_shared_key() -> None:
 
     with pytest.raises(ConfigurationError, match="login_hash_key"):
         LoginGuard(AuthConfig(_env_file=None), NotARealClient())
+
+
+async def test_succeeded_after_check_clears_what_failed_added(
+    clients: Clients, prefix: str
+) -> None:
+    guard = LoginGuard(guard_config(prefix), clients.new())
+    await guard.check("erin", "203.0.113.6")  # nothing to clear yet
+    for _ in range(2):
+        await guard.failed("erin", "203.0.113.6")
+    await guard.succeeded("erin", "203.0.113.6")  # the failures since check: cleared
+    for _ in range(2):
+        assert await guard.failed("erin", "203.0.113.6") is None
+    await guard.check("erin", "203.0.113.6")  # two failures to clear
+    await guard.succeeded("erin", "203.0.113.6")
+    for _ in range(2):
+        assert await guard.failed("erin", "203.0.113.6") is None
+
+
+def del_calls(server: RedisServer) -> int:
+    stats = server.cli("INFO", "commandstats")
+    for line in stats.splitlines():
+        if line.startswith("cmdstat_del:"):
+            return int(line.split("calls=")[1].split(",")[0])
+    return 0
+
+
+async def test_good_login_without_failures_is_one_round_trip(redis_single: RedisServer) -> None:
+    clients = Clients(redis_single)
+    guard = LoginGuard(guard_config(f"guard-{uuid.uuid4().hex[:8]}:"), clients.new())
+    try:
+        before = del_calls(redis_single)
+        await guard.check("frank", "203.0.113.7")
+        await guard.succeeded("frank", "203.0.113.7")  # check saw nothing: no DEL
+        assert del_calls(redis_single) == before
+        await guard.failed("frank", "203.0.113.7")
+        await guard.check("frank", "203.0.113.7")
+        await guard.succeeded("frank", "203.0.113.7")  # one failure to clear: one DEL
+        assert del_calls(redis_single) == before + 1
+    finally:
+        await clients.aclose()

@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import hashlib
-import sys
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,17 +44,6 @@ from .exceptions import ConfigurationError, StoreUnavailableError, TooManyAttemp
 __all__ = ["LoginGuard"]
 
 _T = TypeVar("_T")
-
-if sys.version_info >= (3, 11):
-
-    async def _bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
-        async with asyncio.timeout(seconds):
-            return await awaitable
-
-else:  # pragma: no cover - Python 3.10
-
-    async def _bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
-        return await asyncio.wait_for(awaitable, seconds)
 
 
 class LoginGuard:
@@ -256,17 +243,6 @@ class _MemoryCounters:
         self._guard.succeeded(subjects)
 
 
-class _Script:
-    """One of the engine's Lua scripts: its source and SHA1 digest."""
-
-    __slots__ = ("name", "sha", "source")
-
-    def __init__(self, name: str, source: str) -> None:
-        self.name = name
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
-
-
 _NOTHING_TO_CLEAR: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "netrun_auth_login_nothing_to_clear", default=None
 )
@@ -274,9 +250,6 @@ _NOTHING_TO_CLEAR: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 no failures nor strikes to clear, so that its ``succeeded`` needs no ``DEL``. Set by
 ``check``, reset by ``failed``; a ``succeeded`` in another context (or for another
 username) does the ``DEL`` as ever."""
-
-_SCRIPTS = {name: _Script(name, source) for name, source in _core.login_guard_scripts()}
-_RECORD_FAILURE = _SCRIPTS["record_failure"]
 
 
 class _RedisCounters:
@@ -298,13 +271,14 @@ class _RedisCounters:
         self._cluster = isinstance(client, redis.asyncio.cluster.RedisCluster)
         self.kind = "redis cluster" if self._cluster else "redis"
         self._args = (core.script_args(False), core.script_args(True))
-        from redis.exceptions import NoScriptError
+        from . import _redis
 
-        self._no_script = NoScriptError
+        self._redis = _redis
+        self._script = _redis.scripts(_core.login_guard_scripts())["record_failure"]
 
     async def _io(self, operation: Awaitable[_T]) -> _T:
         try:
-            return await _bounded(operation, self.timeout)
+            return await self._redis.bounded(operation, self.timeout)
         except Exception as exc:
             raise StoreUnavailableError() from exc
 
@@ -340,14 +314,4 @@ class _RedisCounters:
         await self._io(self.client.delete(user_keys[0], user_keys[1]))
 
     async def _record(self, keys: Sequence[str], args: Sequence[int]) -> Any:
-        script = _RECORD_FAILURE
-        try:
-            return await self.client.evalsha(script.sha, len(keys), *keys, *args)
-        except self._no_script:
-            # This node has not seen the script (first use, restart, failover, flush).
-            if self._cluster:
-                node = self.client.get_node_from_key(keys[0])
-                await self.client.execute_command("SCRIPT LOAD", script.source, target_nodes=node)
-            else:
-                await self.client.script_load(script.source)
-            return await self.client.evalsha(script.sha, len(keys), *keys, *args)
+        return await self._script.run(self.client, keys, args, cluster=self._cluster)

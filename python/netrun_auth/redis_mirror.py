@@ -32,33 +32,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 import time
-from collections.abc import Awaitable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import redis.exceptions
 
 from . import _core
+from ._redis import bounded
 
 __all__ = ["RevocationMirror"]
 
 _log = logging.getLogger("netrun_auth.redis_store")
-
-_T = TypeVar("_T")
-
-if sys.version_info >= (3, 11):
-
-    async def bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
-        """Await ``awaitable``, raising ``TimeoutError`` after ``seconds``."""
-        async with asyncio.timeout(seconds):
-            return await awaitable
-
-else:  # pragma: no cover - Python 3.10
-
-    async def bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
-        """Await ``awaitable``, raising ``TimeoutError`` after ``seconds``."""
-        return await asyncio.wait_for(awaitable, seconds)
 
 
 class _Restart(Exception):

@@ -35,7 +35,6 @@ and the Lua scripts (:func:`netrun_auth._core.redis_scripts`). This module only 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -45,11 +44,11 @@ import redis.asyncio
 import redis.asyncio.cluster
 import redis.cluster
 import redis.exceptions
-from redis.exceptions import NoScriptError
 
 from . import _core
+from ._redis import bounded, retried_once, scripts
 from .exceptions import ConfigurationError, StoreUnavailableError
-from .redis_mirror import RevocationMirror, bounded
+from .redis_mirror import RevocationMirror
 from .redis_persistence import warn_if_not_persistent
 
 __all__ = ["RedisStore"]
@@ -57,18 +56,7 @@ __all__ = ["RedisStore"]
 _T = TypeVar("_T")
 
 
-class _Script:
-    """One of the engine's Lua scripts: its source and SHA1 digest."""
-
-    __slots__ = ("name", "sha", "source")
-
-    def __init__(self, name: str, source: str) -> None:
-        self.name = name
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
-
-
-_SCRIPTS = {name: _Script(name, source) for name, source in _core.redis_scripts()}
+_SCRIPTS = scripts(_core.redis_scripts())
 
 
 class RedisStore:
@@ -190,7 +178,7 @@ class RedisStore:
             mirror.start()
         try:
             token, session, before = await bounded(
-                _retried_once(self.client.mget, keys), self.timeout
+                retried_once(self.client.mget, keys), self.timeout
             )
             before_time = None if before is None else int(before)
         except Exception as exc:
@@ -332,7 +320,7 @@ class RedisStore:
         if not self._started:
             self._start()
         try:
-            return await bounded(_retried_once(operation, *args), self.timeout)
+            return await bounded(retried_once(operation, *args), self.timeout)
         except Exception as exc:
             raise StoreUnavailableError() from exc
 
@@ -349,41 +337,7 @@ class RedisStore:
                 self._mirror.apply_announcement(text)
 
     async def _eval(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        script = _SCRIPTS[name]
-        try:
-            return await self.client.evalsha(script.sha, len(keys), *keys, *args)
-        except NoScriptError:
-            # This node has not seen the script (first use, restart, failover, flush).
-            await self._load(script, keys[0])
-            return await self.client.evalsha(script.sha, len(keys), *keys, *args)
-
-    async def _load(self, script: _Script, key: str) -> None:
-        if self._cluster:
-            # Load it on the node that answered NOSCRIPT: the one serving the key's slot.
-            node = self.client.get_node_from_key(key)
-            sha = await self.client.execute_command("SCRIPT LOAD", script.source, target_nodes=node)
-        else:
-            sha = await self.client.script_load(script.source)
-        if isinstance(sha, bytes):
-            sha = sha.decode()
-        if sha != script.sha:
-            raise RuntimeError(f"Redis loaded script {script.name} under an unexpected digest")
-
-
-async def _retried_once(operation: Callable[..., Awaitable[_T]], *args: Any) -> _T:
-    """``operation(*args)``, sent again once if the connection it used was dead.
-
-    A pooled connection that sat idle through an outage (Redis restarted, connections
-    killed) fails on first use with a ``ConnectionError``; redis-py drops it, and a
-    client made by ``from_url`` does not retry by itself. One immediate retry, within the
-    caller's timeout, goes out on a fresh connection. Every write is safe to send twice:
-    flags and logout times are idempotent, and a refresh spend sent again with the same
-    successor is recognised by the script as the same request.
-    """
-    try:
-        return await operation(*args)
-    except redis.exceptions.ConnectionError:
-        return await operation(*args)
+        return await _SCRIPTS[name].run(self.client, keys, args, cluster=self._cluster)
 
 
 def _ttl(expires_at: int, now: int | None = None) -> int:

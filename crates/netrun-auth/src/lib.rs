@@ -27,6 +27,7 @@ pub mod error;
 pub mod issuer;
 pub mod json;
 pub mod jwk;
+pub mod jws;
 pub mod keys;
 pub mod oidc;
 pub mod password;

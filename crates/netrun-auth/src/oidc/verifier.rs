@@ -23,15 +23,13 @@ use super::keyset::{KeySet, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_KEYS};
 use super::policy::{Decision, JwksPolicy, PolicyConfig, Ticket};
 use super::setting_error;
 use crate::algorithm::Algorithm;
-use crate::base64url;
 use crate::cache::{TokenDigest, VerifiedCache};
 use crate::claims;
 use crate::error::{Error, Result};
 use crate::issuer;
-use crate::json;
+use crate::jws::Compact;
 
 /// Largest header segment looked at, in base64url characters.
-const MAX_HEADER_CHARS: usize = 2048;
 
 /// Settings of one outside issuer. Every field documents its default.
 #[derive(Debug, Clone)]
@@ -199,44 +197,13 @@ impl OidcVerifier {
     }
 
     fn verify_uncached(&self, token: &str, now: i64) -> Result<OidcClaims> {
-        let mut segments = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(Error::Malformed("expected three dot-separated segments"));
-        };
-        if header.len() > MAX_HEADER_CHARS {
-            return Err(Error::Malformed("header is too large"));
-        }
-        let header = base64url::decode(header)
-            .and_then(|bytes| json::parse_object(&bytes))
-            .ok_or(Error::Malformed("header is not base64url-encoded JSON"))?;
-        let algorithm: Algorithm = header
-            .get("alg")
-            .and_then(Value::as_str)
-            .ok_or(Error::Malformed("header has no 'alg'"))?
-            .parse()?;
-        if !self.config.algorithms.contains(&algorithm) {
-            return Err(Error::AlgorithmNotAllowed);
-        }
-        self.check_header(&header)?;
-        let kid = match header.get("kid") {
-            None => None,
-            Some(Value::String(kid)) => Some(kid.as_str()),
-            Some(_) => return Err(Error::Malformed("'kid' must be a string")),
-        };
+        let jws = Compact::parse(token, &self.config.algorithms)?;
+        self.check_typ(&jws.header)?;
         let keys = self.key_set();
-        let key = keys.find(kid, algorithm).ok_or(Error::UnknownKey)?;
-        let signature =
-            base64url::decode(signature).ok_or(Error::Malformed("signature is not base64url"))?;
-        let signed = &token[..header_and_payload_len(token)];
-        key.key.verify(algorithm, signed.as_bytes(), &signature)?;
-        let payload = base64url::decode(payload)
-            .and_then(|bytes| json::parse_object(&bytes))
-            .ok_or(Error::Malformed("payload is not base64url-encoded JSON"))?;
+        let key = keys
+            .find(jws.kid()?, jws.algorithm)
+            .ok_or(Error::UnknownKey)?;
+        let payload = jws.verify_with(&key.key)?;
         let claims = OidcClaims::from_payload(payload)?;
         self.check_time(&claims, now)?;
         self.rule
@@ -269,17 +236,9 @@ impl OidcVerifier {
         Ok(claims)
     }
 
-    fn check_header(&self, header: &Map<String, Value>) -> Result<()> {
-        if header.contains_key("crit") || header.contains_key("b64") {
-            return Err(Error::Malformed(
-                "critical header extensions are not supported",
-            ));
-        }
-        if header.contains_key("cty") {
-            return Err(Error::Malformed(
-                "header 'cty' (nested content) is not supported",
-            ));
-        }
+    /// The header `typ` values accepted for this issuer (`crit`, `b64` and `cty` are
+    /// refused by [`Compact::parse`] for every issuer).
+    fn check_typ(&self, header: &Map<String, Value>) -> Result<()> {
         match header.get("typ") {
             None => Ok(()),
             Some(Value::String(typ))
@@ -393,15 +352,12 @@ fn jitter() -> f64 {
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn header_and_payload_len(token: &str) -> usize {
-    token.rfind('.').unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::base64url;
     use crate::keys::SigningKey;
     use crate::oidc::keyset::tests::rsa_key;
 

@@ -642,7 +642,7 @@ mod tests {
 
     #[test]
     fn engine_needs_issuer_audience_and_one_key_source() {
-        let err = AuthConfig::default().build_engine().unwrap_err().0;
+        let err = AuthConfig::default().build_engine().err().unwrap().0;
         assert!(err.starts_with("jwt_issuer: must be set"), "{err}");
         let err = AuthConfig::builder()
             .issuer("i")
@@ -652,7 +652,8 @@ mod tests {
             .build()
             .unwrap()
             .build_engine()
-            .unwrap_err()
+            .err()
+            .unwrap()
             .0;
         assert_eq!(err, "jwt_private_key and jwt_private_key_path: set one of them, not both");
         let err = AuthConfig::builder()
@@ -662,7 +663,8 @@ mod tests {
             .build()
             .unwrap()
             .build_engine()
-            .unwrap_err()
+            .err()
+            .unwrap()
             .0;
         assert_eq!(err, "jwt_public_key_path: file not found: /nonexistent/key.pem");
     }

@@ -103,9 +103,7 @@ class RustServer:
 
 
 @pytest.fixture
-def rust_server(
-    server_binary: Path, tmp_path: Path
-) -> Iterator[Callable[..., RustServer]]:
+def rust_server(server_binary: Path, tmp_path: Path) -> Iterator[Callable[..., RustServer]]:
     """start(env, *args, cwd=None) -> a running example server (stopped after the test).
 
     The environment holds only ``env`` (plus ``PATH``/``HOME``), so nothing of the
@@ -183,9 +181,7 @@ def own_deployment(
     """A deployment of this test alone (it kills servers)."""
     _need_redis()
     if request.param == "single":
-        deployment: RedisServer | RedisClusterNodes = RedisServer(
-            tmp_path / "redis", redis_port()
-        )
+        deployment: RedisServer | RedisClusterNodes = RedisServer(tmp_path / "redis", redis_port())
     else:
         deployment = RedisClusterNodes(tmp_path / "cluster")
     try:

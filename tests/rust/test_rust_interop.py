@@ -108,8 +108,10 @@ async def _python_rejection(manager: JWTManager, token: str) -> tuple[int, dict,
         await manager.validate_token(token)
     except TokenInvalidError as exc:
         response = auth_error_response(None, exc)
-        return response.status_code, json.loads(bytes(response.body)), response.headers.get(
-            "www-authenticate"
+        return (
+            response.status_code,
+            json.loads(bytes(response.body)),
+            response.headers.get("www-authenticate"),
         )
     raise AssertionError("Python accepted the token")
 
@@ -118,8 +120,12 @@ async def _python_rejection(manager: JWTManager, token: str) -> tuple[int, dict,
     "make_token",
     [
         pytest.param(lambda good: "not-a-jwt", id="garbage"),
-        pytest.param(lambda good: good[:-4] + ("AAAA" if good[-4:] != "AAAA" else "BBBB"), id="bad-signature"),
-        pytest.param(lambda good: _b64({"alg": "none"}) + "." + good.split(".")[1] + ".", id="alg-none"),
+        pytest.param(
+            lambda good: good[:-4] + ("AAAA" if good[-4:] != "AAAA" else "BBBB"), id="bad-signature"
+        ),
+        pytest.param(
+            lambda good: _b64({"alg": "none"}) + "." + good.split(".")[1] + ".", id="alg-none"
+        ),
         pytest.param(lambda good: "a" * 8200, id="oversized"),
         pytest.param(
             lambda good: _b64({"alg": "EdDSA", "kid": "nope"}) + "." + good.split(".", 1)[1],
@@ -164,9 +170,7 @@ async def test_missing_token_and_missing_role(rust_server: Start, settings: dict
             "status_code": 403,
             "details": {"required_roles": ["admin"]},
         }
-        assert forbidden.headers["www-authenticate"].startswith(
-            'Bearer error="insufficient_scope"'
-        )
+        assert forbidden.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
         header = await http.get("/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
         assert (header.status_code, header.json()["error"]) == (401, "token_malformed")
         huge = await http.get("/me", headers={"Authorization": "Bearer " + "a" * 9000})

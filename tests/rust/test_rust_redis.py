@@ -61,7 +61,9 @@ async def test_python_logout_all_is_seen_by_rust(
     rust_server: Start, settings: dict[str, str], deployment: Deployment,
     client: redis.asyncio.Redis, user_id: str,
 ) -> None:  # fmt: skip
-    server = rust_server(_env(settings, deployment), *redis_args(deployment), "--insecure-test-routes")
+    server = rust_server(
+        _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
+    )
     manager = JWTManager(python_config(settings), client)
     from_python = await manager.generate_token_pair(user_id)
     async with server.client() as http:
@@ -81,7 +83,9 @@ async def test_rust_logout_and_logout_all_are_seen_by_python(
     rust_server: Start, settings: dict[str, str], deployment: Deployment,
     client: redis.asyncio.Redis, user_id: str,
 ) -> None:  # fmt: skip
-    server = rust_server(_env(settings, deployment), *redis_args(deployment), "--insecure-test-routes")
+    server = rust_server(
+        _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
+    )
     manager = JWTManager(python_config(settings), client)
     one = await manager.generate_token_pair(user_id)
     two = await manager.generate_token_pair(user_id)
@@ -103,7 +107,9 @@ async def test_refresh_raced_between_python_and_rust(
     rust_server: Start, settings: dict[str, str], deployment: Deployment,
     client: redis.asyncio.Redis, user_id: str,
 ) -> None:  # fmt: skip
-    server = rust_server(_env(settings, deployment), *redis_args(deployment), "--insecure-test-routes")
+    server = rust_server(
+        _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
+    )
     manager = JWTManager(python_config(settings), client)
     pair = await manager.generate_token_pair(user_id, roles=["viewer"])
     async with server.client() as http:
@@ -139,7 +145,9 @@ async def test_rust_reuse_revokes_the_family_for_python(
     rust_server: Start, settings: dict[str, str], deployment: Deployment,
     client: redis.asyncio.Redis, user_id: str,
 ) -> None:  # fmt: skip
-    server = rust_server(_env(settings, deployment), *redis_args(deployment), "--insecure-test-routes")
+    server = rust_server(
+        _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
+    )
     manager = JWTManager(python_config(settings), client)
     pair = await manager.generate_token_pair(user_id)
     rotated = await manager.refresh_token(pair.refresh_token)

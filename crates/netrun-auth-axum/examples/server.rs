@@ -67,7 +67,9 @@ async fn run() -> Result<(), String> {
     let app = app.layer(auth.layer()).with_state(auth);
 
     let port: u16 = match std::env::var("PORT") {
-        Ok(value) => value.parse().map_err(|_| format!("PORT: not a port: {value:?}"))?,
+        Ok(value) => value
+            .parse()
+            .map_err(|_| format!("PORT: not a port: {value:?}"))?,
         Err(_) => 8080,
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -116,7 +118,10 @@ struct Login {
     permissions: Vec<String>,
 }
 
-async fn login(State(auth): State<Auth>, Json(body): Json<Login>) -> Result<Json<TokenPair>, AuthError> {
+async fn login(
+    State(auth): State<Auth>,
+    Json(body): Json<Login>,
+) -> Result<Json<TokenPair>, AuthError> {
     let request = TokenRequest {
         user_id: body.user_id,
         organization_id: body.organization_id,
@@ -132,7 +137,10 @@ struct Refresh {
     refresh_token: String,
 }
 
-async fn refresh(State(auth): State<Auth>, Json(body): Json<Refresh>) -> Result<Json<TokenPair>, AuthError> {
+async fn refresh(
+    State(auth): State<Auth>,
+    Json(body): Json<Refresh>,
+) -> Result<Json<TokenPair>, AuthError> {
     Ok(Json(auth.refresh(&body.refresh_token, None, None).await?))
 }
 
@@ -146,7 +154,10 @@ struct LogoutAll {
     user_id: String,
 }
 
-async fn logout_all(State(auth): State<Auth>, Json(body): Json<LogoutAll>) -> Result<Json<Value>, AuthError> {
+async fn logout_all(
+    State(auth): State<Auth>,
+    Json(body): Json<LogoutAll>,
+) -> Result<Json<Value>, AuthError> {
     auth.logout_all(&body.user_id).await?;
     Ok(Json(json!({"ok": true})))
 }

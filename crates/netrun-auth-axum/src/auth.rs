@@ -143,7 +143,11 @@ impl Auth {
         let session_id = issued.refresh.session_id.clone().unwrap_or_default();
         self.inner
             .store
-            .register_session(&issued.refresh.subject, &session_id, issued.refresh.expires_at)
+            .register_session(
+                &issued.refresh.subject,
+                &session_id,
+                issued.refresh.expires_at,
+            )
             .await?;
         let config = self.inner.engine.config();
         Ok(TokenPair {

@@ -162,11 +162,20 @@ impl fmt::Debug for AuthConfig {
             .field("jwt_private_key_path", &self.jwt_private_key_path)
             .field("jwt_public_key_path", &self.jwt_public_key_path)
             .field("jwt_private_key", &redact(&self.jwt_private_key))
-            .field("jwt_public_key", &self.jwt_public_key.as_ref().map(|_| "<set>"))
-            .field("jwt_verification_key_paths", &self.jwt_verification_key_paths)
+            .field(
+                "jwt_public_key",
+                &self.jwt_public_key.as_ref().map(|_| "<set>"),
+            )
+            .field(
+                "jwt_verification_key_paths",
+                &self.jwt_verification_key_paths,
+            )
             .field("jwt_secret", &redact(&self.jwt_secret))
             .field("jwt_key_id", &self.jwt_key_id)
-            .field("access_token_expire_minutes", &self.access_token_expire_minutes)
+            .field(
+                "access_token_expire_minutes",
+                &self.access_token_expire_minutes,
+            )
             .field("refresh_token_expire_days", &self.refresh_token_expire_days)
             .field("leeway_seconds", &self.leeway_seconds)
             .field("max_token_bytes", &self.max_token_bytes)
@@ -240,7 +249,11 @@ impl AuthConfig {
         self.validate()?;
         let issuer = match self.jwt_issuer.as_deref() {
             Some(s) if !s.is_empty() => s,
-            _ => return Err(ConfigError("jwt_issuer: must be set (NETRUN_AUTH_JWT_ISSUER)".into())),
+            _ => {
+                return Err(ConfigError(
+                    "jwt_issuer: must be set (NETRUN_AUTH_JWT_ISSUER)".into(),
+                ))
+            }
         };
         let audience = match self.jwt_audience.as_deref() {
             Some(s) if !s.is_empty() => s,
@@ -329,17 +342,33 @@ impl AuthConfig {
             self.public_paths = comma_list(v);
         }
         if let Some(v) = get("jwt_verification_key_paths") {
-            self.jwt_verification_key_paths = comma_list(v).into_iter().map(PathBuf::from).collect();
+            self.jwt_verification_key_paths =
+                comma_list(v).into_iter().map(PathBuf::from).collect();
         }
         for (name, slot) in [
-            ("access_token_expire_minutes", &mut self.access_token_expire_minutes),
-            ("refresh_token_expire_days", &mut self.refresh_token_expire_days),
+            (
+                "access_token_expire_minutes",
+                &mut self.access_token_expire_minutes,
+            ),
+            (
+                "refresh_token_expire_days",
+                &mut self.refresh_token_expire_days,
+            ),
             ("leeway_seconds", &mut self.leeway_seconds),
             ("max_token_bytes", &mut self.max_token_bytes),
             ("token_cache_size", &mut self.token_cache_size),
-            ("password_argon2_memory_kib", &mut self.password_argon2_memory_kib),
-            ("password_argon2_iterations", &mut self.password_argon2_iterations),
-            ("password_argon2_parallelism", &mut self.password_argon2_parallelism),
+            (
+                "password_argon2_memory_kib",
+                &mut self.password_argon2_memory_kib,
+            ),
+            (
+                "password_argon2_iterations",
+                &mut self.password_argon2_iterations,
+            ),
+            (
+                "password_argon2_parallelism",
+                &mut self.password_argon2_parallelism,
+            ),
             ("password_min_length", &mut self.password_min_length),
             ("password_max_length", &mut self.password_max_length),
         ] {
@@ -354,10 +383,19 @@ impl AuthConfig {
         }
         for (name, slot) in [
             ("redis_local_mirror", &mut self.redis_local_mirror),
-            ("password_require_uppercase", &mut self.password_require_uppercase),
-            ("password_require_lowercase", &mut self.password_require_lowercase),
+            (
+                "password_require_uppercase",
+                &mut self.password_require_uppercase,
+            ),
+            (
+                "password_require_lowercase",
+                &mut self.password_require_lowercase,
+            ),
             ("password_require_digit", &mut self.password_require_digit),
-            ("password_require_special", &mut self.password_require_special),
+            (
+                "password_require_special",
+                &mut self.password_require_special,
+            ),
         ] {
             if let Some(v) = get(name) {
                 match parse_bool(v) {
@@ -380,32 +418,80 @@ impl AuthConfig {
     }
 
     fn check(&self, problems: &mut Vec<String>) {
-        let mut int = |name: &str, value: i64, low: Bound, high: Option<i64>| {
-            match low {
-                Bound::Gt(g) if value <= g => {
-                    problems.push(format!("{name}: Input should be greater than {g}"))
-                }
-                Bound::Ge(g) if value < g => problems.push(format!(
-                    "{name}: Input should be greater than or equal to {g}"
-                )),
-                _ => match high {
-                    Some(h) if value > h => problems.push(format!(
-                        "{name}: Input should be less than or equal to {h}"
-                    )),
-                    _ => {}
-                },
+        let mut int = |name: &str, value: i64, low: Bound, high: Option<i64>| match low {
+            Bound::Gt(g) if value <= g => {
+                problems.push(format!("{name}: Input should be greater than {g}"))
             }
+            Bound::Ge(g) if value < g => problems.push(format!(
+                "{name}: Input should be greater than or equal to {g}"
+            )),
+            _ => match high {
+                Some(h) if value > h => {
+                    problems.push(format!("{name}: Input should be less than or equal to {h}"))
+                }
+                _ => {}
+            },
         };
-        int("access_token_expire_minutes", self.access_token_expire_minutes, Bound::Gt(0), Some(24 * 60));
-        int("refresh_token_expire_days", self.refresh_token_expire_days, Bound::Gt(0), Some(365));
-        int("leeway_seconds", self.leeway_seconds, Bound::Ge(0), Some(60));
-        int("max_token_bytes", self.max_token_bytes, Bound::Ge(512), Some(65536));
-        int("token_cache_size", self.token_cache_size, Bound::Ge(0), None);
-        int("password_argon2_memory_kib", self.password_argon2_memory_kib, Bound::Ge(8), None);
-        int("password_argon2_iterations", self.password_argon2_iterations, Bound::Ge(1), None);
-        int("password_argon2_parallelism", self.password_argon2_parallelism, Bound::Ge(1), None);
-        int("password_min_length", self.password_min_length, Bound::Ge(1), None);
-        int("password_max_length", self.password_max_length, Bound::Ge(8), Some(4096));
+        int(
+            "access_token_expire_minutes",
+            self.access_token_expire_minutes,
+            Bound::Gt(0),
+            Some(24 * 60),
+        );
+        int(
+            "refresh_token_expire_days",
+            self.refresh_token_expire_days,
+            Bound::Gt(0),
+            Some(365),
+        );
+        int(
+            "leeway_seconds",
+            self.leeway_seconds,
+            Bound::Ge(0),
+            Some(60),
+        );
+        int(
+            "max_token_bytes",
+            self.max_token_bytes,
+            Bound::Ge(512),
+            Some(65536),
+        );
+        int(
+            "token_cache_size",
+            self.token_cache_size,
+            Bound::Ge(0),
+            None,
+        );
+        int(
+            "password_argon2_memory_kib",
+            self.password_argon2_memory_kib,
+            Bound::Ge(8),
+            None,
+        );
+        int(
+            "password_argon2_iterations",
+            self.password_argon2_iterations,
+            Bound::Ge(1),
+            None,
+        );
+        int(
+            "password_argon2_parallelism",
+            self.password_argon2_parallelism,
+            Bound::Ge(1),
+            None,
+        );
+        int(
+            "password_min_length",
+            self.password_min_length,
+            Bound::Ge(1),
+            None,
+        );
+        int(
+            "password_max_length",
+            self.password_max_length,
+            Bound::Ge(8),
+            Some(4096),
+        );
         let t = self.redis_timeout_seconds;
         if t.is_nan() || t <= 0.0 {
             problems.push("redis_timeout_seconds: Input should be greater than 0".into());
@@ -496,10 +582,9 @@ pub struct AuthConfigBuilder {
 }
 
 macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $field:ident = $ty:ty => $conv:expr;)*) => {
-        $( $(#[$doc])* pub fn $name(mut self, value: $ty) -> Self {
-            let convert: fn($ty) -> _ = $conv;
-            self.config.$field = convert(value);
+    ($($(#[$doc:meta])* $name:ident: $field:ident = $ty:ty => |$v:ident| $conv:expr;)*) => {
+        $( $(#[$doc])* pub fn $name(mut self, $v: $ty) -> Self {
+            self.config.$field = $conv;
             self
         } )*
     };
@@ -546,7 +631,10 @@ impl AuthConfigBuilder {
     }
 
     /// `jwt_allowed_algorithms`.
-    pub fn allowed_algorithms<S: Into<String>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+    pub fn allowed_algorithms<S: Into<String>>(
+        mut self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.config.jwt_allowed_algorithms = values.into_iter().map(Into::into).collect();
         self
     }
@@ -578,7 +666,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -612,7 +703,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("netrun-axum-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(".env");
-        std::fs::write(&file, "NETRUN_AUTH_JWT_ISSUER=from-file\nNETRUN_AUTH_JWT_AUDIENCE=\"aud file\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "NETRUN_AUTH_JWT_ISSUER=from-file\nNETRUN_AUTH_JWT_AUDIENCE=\"aud file\"\n",
+        )
+        .unwrap();
         let config =
             AuthConfig::from_sources(vars(&[("NETRUN_AUTH_JWT_ISSUER", "from-env")]), Some(&file))
                 .unwrap();
@@ -634,10 +729,22 @@ mod tests {
         )
         .unwrap_err()
         .0;
-        assert!(err.contains("leeway_seconds: Input should be less than or equal to 60"), "{err}");
-        assert!(err.contains("access_token_expire_minutes: Input should be greater than 0"), "{err}");
-        assert!(err.contains("max_token_bytes: Input should be a valid integer"), "{err}");
-        assert!(err.contains("redis_timeout_seconds: Input should be greater than 0"), "{err}");
+        assert!(
+            err.contains("leeway_seconds: Input should be less than or equal to 60"),
+            "{err}"
+        );
+        assert!(
+            err.contains("access_token_expire_minutes: Input should be greater than 0"),
+            "{err}"
+        );
+        assert!(
+            err.contains("max_token_bytes: Input should be a valid integer"),
+            "{err}"
+        );
+        assert!(
+            err.contains("redis_timeout_seconds: Input should be greater than 0"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -655,7 +762,10 @@ mod tests {
             .err()
             .unwrap()
             .0;
-        assert_eq!(err, "jwt_private_key and jwt_private_key_path: set one of them, not both");
+        assert_eq!(
+            err,
+            "jwt_private_key and jwt_private_key_path: set one of them, not both"
+        );
         let err = AuthConfig::builder()
             .issuer("i")
             .audience("a")
@@ -666,12 +776,18 @@ mod tests {
             .err()
             .unwrap()
             .0;
-        assert_eq!(err, "jwt_public_key_path: file not found: /nonexistent/key.pem");
+        assert_eq!(
+            err,
+            "jwt_public_key_path: file not found: /nonexistent/key.pem"
+        );
     }
 
     #[test]
     fn debug_redacts_secrets() {
-        let config = AuthConfig::builder().secret("hunter2-hunter2").build().unwrap();
+        let config = AuthConfig::builder()
+            .secret("hunter2-hunter2")
+            .build()
+            .unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

@@ -135,7 +135,10 @@ impl Guard {
                 };
                 let own = user.organization_id.as_deref() == Some(requested);
                 let bypassed = !bypass.is_empty() && user.has_any_role(bypass);
-                let cross = user.permissions.iter().any(|p| p == CROSS_TENANT_PERMISSION);
+                let cross = user
+                    .permissions
+                    .iter()
+                    .any(|p| p == CROSS_TENANT_PERMISSION);
                 if own || bypassed || cross {
                     return Ok(());
                 }

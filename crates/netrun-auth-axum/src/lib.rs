@@ -48,7 +48,7 @@ pub use config::{AuthConfig, AuthConfigBuilder, ConfigError};
 pub use error::AuthError;
 pub use extract::{AuthUser, MaybeUser};
 pub use layer::{AuthLayer, AuthService};
-pub use store::Store;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
+pub use store::Store;
 pub use user::User;

@@ -73,7 +73,11 @@ fn cookie_token(
     name: &str,
     max_bytes: usize,
 ) -> Result<Option<String>, AuthError> {
-    let values: Vec<&[u8]> = headers.get_all(COOKIE).iter().map(|v| v.as_bytes()).collect();
+    let values: Vec<&[u8]> = headers
+        .get_all(COOKIE)
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect();
     if values.is_empty() {
         return Ok(None);
     }
@@ -123,27 +127,67 @@ mod tests {
 
     #[test]
     fn bearer_header_rules() {
-        let ok = extract_token(&headers(&[("authorization", b"bearer  abc.def-_")]), None, 100);
+        let ok = extract_token(
+            &headers(&[("authorization", b"bearer  abc.def-_")]),
+            None,
+            100,
+        );
         assert_eq!(ok.unwrap().as_deref(), Some("abc.def-_"));
         assert_eq!(extract_token(&headers(&[]), None, 100).unwrap(), None);
-        for bad in [&b"Basic abc"[..], b"Bearer", b"Bearer ", b"Bearer a\"b", b"Bearer a\xffb", b"Bearerabc"] {
-            assert_eq!(code(extract_token(&headers(&[("authorization", bad)]), None, 100)), "token_malformed", "{bad:?}");
+        for bad in [
+            &b"Basic abc"[..],
+            b"Bearer",
+            b"Bearer ",
+            b"Bearer a\"b",
+            b"Bearer a\xffb",
+            b"Bearerabc",
+        ] {
+            assert_eq!(
+                code(extract_token(
+                    &headers(&[("authorization", bad)]),
+                    None,
+                    100
+                )),
+                "token_malformed",
+                "{bad:?}"
+            );
         }
-        let twice = headers(&[("authorization", b"Bearer a"), ("authorization", b"Bearer b")]);
+        let twice = headers(&[
+            ("authorization", b"Bearer a"),
+            ("authorization", b"Bearer b"),
+        ]);
         assert_eq!(code(extract_token(&twice, None, 100)), "token_malformed");
         let big = format!("Bearer {}", "a".repeat(200));
-        assert_eq!(code(extract_token(&headers(&[("authorization", big.as_bytes())]), None, 100)), "token_too_large");
+        assert_eq!(
+            code(extract_token(
+                &headers(&[("authorization", big.as_bytes())]),
+                None,
+                100
+            )),
+            "token_too_large"
+        );
     }
 
     #[test]
     fn cookie_only_without_header_and_when_named() {
         let h = headers(&[("cookie", b"x=1; session=abc.def")]);
         assert_eq!(extract_token(&h, None, 100).unwrap(), None);
-        assert_eq!(extract_token(&h, Some("session"), 100).unwrap().as_deref(), Some("abc.def"));
+        assert_eq!(
+            extract_token(&h, Some("session"), 100).unwrap().as_deref(),
+            Some("abc.def")
+        );
         assert_eq!(extract_token(&h, Some("other"), 100).unwrap(), None);
         let bad = headers(&[("cookie", b"session=a b")]);
-        assert_eq!(code(extract_token(&bad, Some("session"), 100)), "token_malformed");
+        assert_eq!(
+            code(extract_token(&bad, Some("session"), 100)),
+            "token_malformed"
+        );
         let both = headers(&[("cookie", b"session=abc"), ("authorization", b"Bearer hdr")]);
-        assert_eq!(extract_token(&both, Some("session"), 100).unwrap().as_deref(), Some("hdr"));
+        assert_eq!(
+            extract_token(&both, Some("session"), 100)
+                .unwrap()
+                .as_deref(),
+            Some("hdr")
+        );
     }
 }

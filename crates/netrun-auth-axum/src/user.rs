@@ -77,7 +77,11 @@ impl fmt::Debug for User {
 
 fn scopes_of(claims: &Claims) -> Vec<String> {
     let split = |s: &str| s.split_ascii_whitespace().map(String::from).collect();
-    match claims.extra.get("scope").or_else(|| claims.extra.get("scp")) {
+    match claims
+        .extra
+        .get("scope")
+        .or_else(|| claims.extra.get("scp"))
+    {
         Some(Value::String(s)) => split(s),
         Some(Value::Array(items)) => items
             .iter()

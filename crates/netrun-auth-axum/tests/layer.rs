@@ -11,7 +11,9 @@ use http::{header, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use netrun_auth::claims::now;
 use netrun_auth::{Claims, TokenType};
-use netrun_auth_axum::guard::{require_organization, require_permissions, require_roles, require_scopes};
+use netrun_auth_axum::guard::{
+    require_organization, require_permissions, require_roles, require_scopes,
+};
 use netrun_auth_axum::{Auth, AuthConfig, AuthUser, MaybeUser, TokenRequest};
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
@@ -60,7 +62,11 @@ fn app(auth: &Auth) -> Router {
         .layer(auth.layer())
 }
 
-async fn call(app: &Router, path: &str, authorization: Option<&str>) -> (StatusCode, http::HeaderMap, Value) {
+async fn call(
+    app: &Router,
+    path: &str,
+    authorization: Option<&str>,
+) -> (StatusCode, http::HeaderMap, Value) {
     let mut request = Request::get(path);
     if let Some(value) = authorization {
         request = request.header(header::AUTHORIZATION, value);
@@ -73,12 +79,16 @@ async fn send(app: &Router, request: Request<Body>) -> (StatusCode, http::Header
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
     (status, headers, body)
 }
 
 async fn token(auth: &Auth, request: TokenRequest) -> String {
-    auth.generate_token_pair(request).await.unwrap().access_token
+    auth.generate_token_pair(request)
+        .await
+        .unwrap()
+        .access_token
 }
 
 fn bearer(token: &str) -> String {
@@ -95,8 +105,14 @@ async fn valid_token_gives_the_user() {
     let (status, _, body) = call(&app, "/me", Some(&bearer(&t))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"user_id": "alice", "roles": ["admin"]}));
-    assert_eq!(call(&app, "/admin", Some(&bearer(&t))).await.0, StatusCode::OK);
-    assert_eq!(call(&app, "/maybe", Some(&bearer(&t))).await.2, json!({"user": "alice"}));
+    assert_eq!(
+        call(&app, "/admin", Some(&bearer(&t))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, "/maybe", Some(&bearer(&t))).await.2,
+        json!({"user": "alice"})
+    );
 }
 
 #[tokio::test]
@@ -153,25 +169,45 @@ async fn hostile_tokens_are_401_never_500() {
     };
     let cases: Vec<(&str, String, &str)> = vec![
         ("alg none", alg_none, ""),
-        ("wrong key", token(&other, TokenRequest::new("alice")).await, "invalid_signature"),
-        ("unknown kid", token(&other_kid, TokenRequest::new("alice")).await, "unknown_key"),
+        (
+            "wrong key",
+            token(&other, TokenRequest::new("alice")).await,
+            "invalid_signature",
+        ),
+        (
+            "unknown kid",
+            token(&other_kid, TokenRequest::new("alice")).await,
+            "unknown_key",
+        ),
         ("expired", expired, "token_expired"),
         ("oversized", "a".repeat(9000), "token_too_large"),
         ("garbage", "not-a-jwt".into(), "token_malformed"),
         ("two dots", "a.b.c.d".into(), "token_malformed"),
         (
             "forged alg HS512",
-            forge(json!({"alg": "HS512", "kid": "k1"}), claims_json(now() + 60), SECRET),
+            forge(
+                json!({"alg": "HS512", "kid": "k1"}),
+                claims_json(now() + 60),
+                SECRET,
+            ),
             "algorithm_not_allowed",
         ),
         (
             "crit header",
-            forge(json!({"alg": "HS256", "kid": "k1", "crit": ["exp"]}), claims_json(now() + 60), SECRET),
+            forge(
+                json!({"alg": "HS256", "kid": "k1", "crit": ["exp"]}),
+                claims_json(now() + 60),
+                SECRET,
+            ),
             "token_malformed",
         ),
         (
             "string exp",
-            forge(json!({"alg": "HS256", "kid": "k1"}), json!({"iss": "netrun-tests", "aud": "netrun-tests-api", "sub": "m", "exp": "9999999999", "jti": "j", "typ": "access"}), SECRET),
+            forge(
+                json!({"alg": "HS256", "kid": "k1"}),
+                json!({"iss": "netrun-tests", "aud": "netrun-tests-api", "sub": "m", "exp": "9999999999", "jti": "j", "typ": "access"}),
+                SECRET,
+            ),
             "invalid_claim",
         ),
     ];
@@ -179,24 +215,40 @@ async fn hostile_tokens_are_401_never_500() {
         let (status, headers, body) = call(&app, "/me", Some(&bearer(&token))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: {body}");
         assert!(
-            headers[header::WWW_AUTHENTICATE].to_str().unwrap().starts_with("Bearer error=\"invalid_token\""),
+            headers[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer error=\"invalid_token\""),
             "{name}"
         );
         if !code.is_empty() {
             assert_eq!(body["error"], code, "{name}: {body}");
         }
         assert_eq!(body["status_code"], 401, "{name}");
-        assert!(!body.to_string().contains(&token[..token.len().min(40)]) || token.len() < 20, "{name}: token echoed");
+        assert!(
+            !body.to_string().contains(&token[..token.len().min(40)]) || token.len() < 20,
+            "{name}: token echoed"
+        );
         // The same token is ignored on a public path.
         let (status, _, body) = call(&app, "/public/page", Some(&bearer(&token))).await;
-        assert_eq!((status, body), (StatusCode::OK, json!({"anonymous": true})), "{name}");
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({"anonymous": true})),
+            "{name}"
+        );
     }
 }
 
 #[tokio::test]
 async fn bad_authorization_headers_are_401() {
     let app = app(&auth());
-    for value in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "Bearer \"x\"", "Token abc"] {
+    for value in [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer a b",
+        "Bearer \"x\"",
+        "Token abc",
+    ] {
         let (status, _, body) = call(&app, "/me", Some(value)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{value}");
         assert_eq!(body["error"], "token_malformed", "{value}");
@@ -208,7 +260,10 @@ async fn bad_authorization_headers_are_401() {
         .unwrap();
     assert_eq!(send(&app, request).await.2["error"], "token_malformed");
     let request = Request::get("/me")
-        .header(header::AUTHORIZATION, http::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap())
+        .header(
+            header::AUTHORIZATION,
+            http::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap(),
+        )
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&app, request).await.0, StatusCode::UNAUTHORIZED);
@@ -224,7 +279,10 @@ async fn cookie_carries_the_token_when_configured() {
         .body(Body::empty())
         .unwrap();
     let (status, _, body) = send(&app, request).await;
-    assert_eq!((status, body["user_id"].clone()), (StatusCode::OK, json!("carol")));
+    assert_eq!(
+        (status, body["user_id"].clone()),
+        (StatusCode::OK, json!("carol"))
+    );
 }
 
 #[tokio::test]
@@ -238,7 +296,10 @@ async fn guards_answer_403_with_the_python_codes() {
     let t = bearer(&token(&auth, request).await);
     let (status, headers, body) = call(&app, "/admin", Some(&t)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(headers[header::WWW_AUTHENTICATE].to_str().unwrap().starts_with("Bearer error=\"insufficient_scope\""));
+    assert!(headers[header::WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer error=\"insufficient_scope\""));
     assert_eq!(
         body,
         json!({"error": "insufficient_role", "message": "Requires one of the roles: admin",
@@ -246,11 +307,17 @@ async fn guards_answer_403_with_the_python_codes() {
     );
     let body = call(&app, "/write", Some(&t)).await.2;
     assert_eq!(body["error"], "insufficient_permissions");
-    assert_eq!(body["details"], json!({"missing_permissions": ["items:write"]}));
+    assert_eq!(
+        body["details"],
+        json!({"missing_permissions": ["items:write"]})
+    );
     let body = call(&app, "/scoped", Some(&t)).await.2;
     assert_eq!(body["error"], "insufficient_scope");
     assert_eq!(body["details"], json!({"missing_scopes": ["write"]}));
-    assert_eq!(call(&app, "/orgs/org-1/items", Some(&t)).await.0, StatusCode::OK);
+    assert_eq!(
+        call(&app, "/orgs/org-1/items", Some(&t)).await.0,
+        StatusCode::OK
+    );
     let body = call(&app, "/orgs/org-2/items", Some(&t)).await.2;
     assert_eq!(body["error"], "organization_forbidden");
     // Cross-tenant: the literal permission or a bypass role; never a wildcard.
@@ -266,7 +333,11 @@ async fn guards_answer_403_with_the_python_codes() {
         request.permissions = permissions.iter().map(|s| s.to_string()).collect();
         let t = bearer(&token(&auth, request).await);
         let status = call(&app, "/orgs/org-2/items", Some(&t)).await.0;
-        assert_eq!(status == StatusCode::OK, allowed, "{roles:?} {permissions:?}");
+        assert_eq!(
+            status == StatusCode::OK,
+            allowed,
+            "{roles:?} {permissions:?}"
+        );
     }
 }
 
@@ -274,36 +345,88 @@ async fn guards_answer_403_with_the_python_codes() {
 async fn logout_refresh_rotation_and_reuse() {
     let auth = auth();
     let app = app(&auth);
-    let pair = auth.generate_token_pair(TokenRequest::new("dave")).await.unwrap();
+    let pair = auth
+        .generate_token_pair(TokenRequest::new("dave"))
+        .await
+        .unwrap();
     let access = bearer(&pair.access_token);
     assert_eq!(call(&app, "/me", Some(&access)).await.0, StatusCode::OK);
     // A refresh token is not an access token.
-    let body = call(&app, "/me", Some(&bearer(&pair.refresh_token))).await.2;
+    let body = call(&app, "/me", Some(&bearer(&pair.refresh_token)))
+        .await
+        .2;
     assert_eq!(body["error"], "wrong_token_type");
     let next = auth.refresh(&pair.refresh_token, None, None).await.unwrap();
     assert_eq!(next.session_id, pair.session_id);
-    assert_eq!(call(&app, "/me", Some(&bearer(&next.access_token))).await.0, StatusCode::OK);
+    assert_eq!(
+        call(&app, "/me", Some(&bearer(&next.access_token))).await.0,
+        StatusCode::OK
+    );
     // Reuse: refused, and the whole session (the new pair too) is revoked.
-    let reuse = auth.refresh(&pair.refresh_token, None, None).await.unwrap_err();
-    assert_eq!((reuse.code(), reuse.status()), ("token_reuse", StatusCode::UNAUTHORIZED));
+    let reuse = auth
+        .refresh(&pair.refresh_token, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (reuse.code(), reuse.status()),
+        ("token_reuse", StatusCode::UNAUTHORIZED)
+    );
     let body = call(&app, "/me", Some(&bearer(&next.access_token))).await.2;
     assert_eq!(body["error"], "token_revoked");
-    assert_eq!(auth.refresh(&next.refresh_token, None, None).await.unwrap_err().code(), "token_revoked");
+    assert_eq!(
+        auth.refresh(&next.refresh_token, None, None)
+            .await
+            .unwrap_err()
+            .code(),
+        "token_revoked"
+    );
 
-    let pair = auth.generate_token_pair(TokenRequest::new("dave")).await.unwrap();
+    let pair = auth
+        .generate_token_pair(TokenRequest::new("dave"))
+        .await
+        .unwrap();
     auth.logout(&pair.access_token).await.unwrap();
-    assert_eq!(call(&app, "/me", Some(&bearer(&pair.access_token))).await.2["error"], "token_revoked");
-    assert_eq!(auth.refresh(&pair.refresh_token, None, None).await.unwrap_err().code(), "token_revoked");
+    assert_eq!(
+        call(&app, "/me", Some(&bearer(&pair.access_token))).await.2["error"],
+        "token_revoked"
+    );
+    assert_eq!(
+        auth.refresh(&pair.refresh_token, None, None)
+            .await
+            .unwrap_err()
+            .code(),
+        "token_revoked"
+    );
 
-    let a = auth.generate_token_pair(TokenRequest::new("dave")).await.unwrap();
-    let b = auth.generate_token_pair(TokenRequest::new("dave")).await.unwrap();
-    let other = auth.generate_token_pair(TokenRequest::new("erin")).await.unwrap();
+    let a = auth
+        .generate_token_pair(TokenRequest::new("dave"))
+        .await
+        .unwrap();
+    let b = auth
+        .generate_token_pair(TokenRequest::new("dave"))
+        .await
+        .unwrap();
+    let other = auth
+        .generate_token_pair(TokenRequest::new("erin"))
+        .await
+        .unwrap();
     auth.logout_all("dave").await.unwrap();
     for t in [&a.access_token, &b.access_token] {
-        assert_eq!(call(&app, "/me", Some(&bearer(t))).await.2["error"], "token_revoked");
+        assert_eq!(
+            call(&app, "/me", Some(&bearer(t))).await.2["error"],
+            "token_revoked"
+        );
     }
-    assert_eq!(call(&app, "/me", Some(&bearer(&other.access_token))).await.0, StatusCode::OK);
-    assert!(auth.verify(&b.refresh_token, TokenType::Refresh).await.is_err());
+    assert_eq!(
+        call(&app, "/me", Some(&bearer(&other.access_token)))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert!(auth
+        .verify(&b.refresh_token, TokenType::Refresh)
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -322,9 +445,15 @@ async fn websocket_upgrades_are_authenticated_like_requests() {
         request.body(Body::empty()).unwrap()
     };
     let (status, _, body) = send(&app, upgrade(Some("Bearer bad.token.here".into()))).await;
-    assert_eq!((status, body["error"].clone()), (StatusCode::UNAUTHORIZED, json!("token_malformed")));
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("token_malformed"))
+    );
     let (status, _, body) = send(&app, upgrade(None)).await;
-    assert_eq!((status, body["error"].clone()), (StatusCode::UNAUTHORIZED, json!("not_authenticated")));
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("not_authenticated"))
+    );
     // A valid token passes the layer and the extractor; oneshot has no connection to
     // upgrade, so axum answers 426 from the upgrade extractor itself.
     let t = token(&auth, TokenRequest::new("alice")).await;
@@ -334,7 +463,16 @@ async fn websocket_upgrades_are_authenticated_like_requests() {
 
 #[tokio::test]
 async fn extractor_without_the_layer_is_a_configuration_error() {
-    let app: Router = Router::new().route("/me", get(|user: AuthUser| async move { user.user_id.clone() }));
+    let app: Router = Router::new().route(
+        "/me",
+        get(|user: AuthUser| async move { user.user_id.clone() }),
+    );
     let (status, _, body) = call(&app, "/me", None).await;
-    assert_eq!((status, body["error"].clone()), (StatusCode::INTERNAL_SERVER_ERROR, json!("configuration_error")));
+    assert_eq!(
+        (status, body["error"].clone()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!("configuration_error")
+        )
+    );
 }

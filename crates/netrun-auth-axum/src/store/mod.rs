@@ -70,7 +70,11 @@ impl Store {
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Store::Redis(store) => store.register_session(user_id, session_id, expires_at).await,
+            Store::Redis(store) => {
+                store
+                    .register_session(user_id, session_id, expires_at)
+                    .await
+            }
         }
     }
 

@@ -44,10 +44,13 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 #[derive(Clone)]
 enum Backend {
     Single(ConnectionManager),
-    Cluster {
-        client: ClusterClient,
-        connection: Arc<OnceCell<ClusterConnection>>,
-    },
+    Cluster(Arc<Cluster>),
+}
+
+/// A Cluster client and its connection, made on first use.
+struct Cluster {
+    client: ClusterClient,
+    connection: OnceCell<ClusterConnection>,
 }
 
 /// A connection of either kind, for the `redis` crate's commands and scripts.
@@ -84,9 +87,13 @@ impl ConnectionLike for Connection {
     }
 }
 
-/// Revocation store in Redis (single node) or Redis Cluster.
+/// Revocation store in Redis (single node) or Redis Cluster. Cheap to clone.
 #[derive(Clone)]
 pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     backend: Backend,
     keys: Keyspace,
     prefix: String,
@@ -96,14 +103,14 @@ pub struct RedisStore {
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.backend {
+        let kind = match self.inner.backend {
             Backend::Single(_) => "single node",
-            Backend::Cluster { .. } => "cluster",
+            Backend::Cluster(_) => "cluster",
         };
         write!(
             f,
             "RedisStore({kind}, prefix={:?}, timeout={:?})",
-            self.prefix, self.timeout
+            self.inner.prefix, self.inner.timeout
         )
     }
 }
@@ -141,26 +148,29 @@ impl RedisStore {
             .max_retry_wait(200)
             .build()
             .map_err(|e| ConfigError(format!("redis_url: {}", redis_problem(&e))))?;
-        let backend = Backend::Cluster {
+        let backend = Backend::Cluster(Arc::new(Cluster {
             client,
-            connection: Arc::new(OnceCell::new()),
-        };
+            connection: OnceCell::new(),
+        }));
         Ok(Self::with_backend(backend, config))
     }
 
     fn with_backend(backend: Backend, config: &AuthConfig) -> Self {
-        RedisStore {
+        let inner = Inner {
             backend,
             keys: Keyspace::new(config.redis_key_prefix.clone()),
             prefix: config.redis_key_prefix.clone(),
             channel: format!("{}revocations", config.redis_key_prefix),
             timeout: timeout_of(config),
+        };
+        RedisStore {
+            inner: Arc::new(inner),
         }
     }
 
     /// The pub/sub channel every revocation write is announced on.
     pub fn channel(&self) -> &str {
-        &self.channel
+        &self.inner.channel
     }
 
     /// Run `operation` on a connection, bounded by the timeout; any failure is a 503.
@@ -170,18 +180,19 @@ impl RedisStore {
         Fut: Future<Output = RedisResult<T>>,
     {
         let work = async {
-            let connection = match &self.backend {
+            let connection = match &self.inner.backend {
                 Backend::Single(manager) => Connection::Single(manager.clone()),
-                Backend::Cluster { client, connection } => Connection::Cluster(
-                    connection
-                        .get_or_try_init(|| client.get_async_connection())
+                Backend::Cluster(cluster) => Connection::Cluster(
+                    cluster
+                        .connection
+                        .get_or_try_init(|| cluster.client.get_async_connection())
                         .await?
                         .clone(),
                 ),
             };
             operation(connection).await
         };
-        match tokio::time::timeout(self.timeout, work).await {
+        match tokio::time::timeout(self.inner.timeout, work).await {
             Ok(Ok(value)) => Ok(value),
             _ => Err(AuthError::store_unavailable()),
         }
@@ -189,7 +200,7 @@ impl RedisStore {
 
     /// `Err(token_revoked)` if the token, its session or its user is revoked. One `MGET`.
     pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
-        let keys = self.keys.check_keys(claims);
+        let keys = self.inner.keys.check_keys(claims);
         let (token, session, before): (Option<String>, Option<String>, Option<String>) = self
             .run(|mut c| async move { redis::cmd("MGET").arg(&keys[..]).query_async(&mut c).await })
             .await?;
@@ -198,7 +209,10 @@ impl RedisStore {
             session_revoked: claims.session_id.is_some() && session.is_some(),
             user_revoked_before: match before {
                 None => None,
-                Some(v) => Some(v.parse::<i64>().map_err(|_| AuthError::store_unavailable())?),
+                Some(v) => Some(
+                    v.parse::<i64>()
+                        .map_err(|_| AuthError::store_unavailable())?,
+                ),
             },
         };
         Ok(decide(claims, state)?)
@@ -211,8 +225,8 @@ impl RedisStore {
         session_id: &str,
         expires_at: i64,
     ) -> Result<(), AuthError> {
-        let key = self.keys.sessions(user_id);
-        let member = self.keys.session_member(session_id);
+        let key = self.inner.keys.sessions(user_id);
+        let member = self.inner.keys.session_member(session_id);
         let until = retain_until(expires_at);
         let now = now();
         self.run(|mut c| async move {
@@ -231,7 +245,7 @@ impl RedisStore {
 
     /// Revoke one token for as long as it could be presented.
     pub async fn revoke_token(&self, claims: &Claims) -> Result<(), AuthError> {
-        let key = self.keys.token(&claims.subject, &claims.jti);
+        let key = self.inner.keys.token(&claims.subject, &claims.jti);
         self.set_flag(key, ttl(claims.expires_at, now())).await
     }
 
@@ -242,17 +256,20 @@ impl RedisStore {
         session_id: &str,
         expires_at: i64,
     ) -> Result<(), AuthError> {
-        let key = self.keys.session(user_id, session_id);
+        let key = self.inner.keys.session(user_id, session_id);
         self.set_flag(key, ttl(expires_at, now())).await
     }
 
     /// Revoke every token of `user_id` issued until now and each live session.
     pub async fn revoke_user(&self, user_id: &str, ttl_seconds: i64) -> Result<(), AuthError> {
         let now = now();
-        let keys = [self.keys.sessions(user_id), self.keys.user(user_id)];
+        let keys = [
+            self.inner.keys.sessions(user_id),
+            self.inner.keys.user(user_id),
+        ];
         let user_ttl = ttl(now + ttl_seconds, now);
-        let prefix = self.keys.session_prefix(user_id);
-        let channel = self.channel.clone();
+        let prefix = self.inner.keys.session_prefix(user_id);
+        let channel = self.inner.channel.clone();
         self.run(|mut c| async move {
             SCRIPTS
                 .revoke_user
@@ -277,12 +294,13 @@ impl RedisStore {
     ) -> Result<bool, AuthError> {
         let now = now();
         let keys = [
-            self.keys.spent(&claims.subject, &claims.jti),
-            self.keys
+            self.inner.keys.spent(&claims.subject, &claims.jti),
+            self.inner
+                .keys
                 .session(&claims.subject, claims.session_id.as_deref().unwrap_or("")),
         ];
         let ttls = [ttl(claims.expires_at, now), ttl(session_expires_at, now)];
-        let channel = self.channel.clone();
+        let channel = self.inner.channel.clone();
         let spent: i64 = self
             .run(|mut c| async move {
                 SCRIPTS
@@ -299,7 +317,7 @@ impl RedisStore {
     }
 
     async fn set_flag(&self, key: String, ttl: i64) -> Result<(), AuthError> {
-        let channel = self.channel.clone();
+        let channel = self.inner.channel.clone();
         self.run(|mut c| async move {
             SCRIPTS
                 .set_flag

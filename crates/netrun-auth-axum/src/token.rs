@@ -8,9 +8,22 @@ use http::HeaderMap;
 
 use crate::error::AuthError;
 
-/// RFC 6750 b64token characters (and `=` padding): what a JWT is made of.
+/// RFC 6750 b64token characters (and `=` padding): what a JWT is made of, as a table
+/// (this runs over every byte of every token).
+const TOKEN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=');
+        b += 1;
+    }
+    table
+};
+
 fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b)
+    TOKEN_CHARS[b as usize]
 }
 
 /// The request's token, `None` when it carries none.
@@ -54,8 +67,8 @@ fn parse_authorization(raw: &[u8], max_bytes: usize) -> Result<String, AuthError
     if !token.iter().all(|&b| is_token_char(b)) {
         return Err(AuthError::malformed("Bearer token is malformed"));
     }
-    // Only ASCII token characters are left.
-    Ok(String::from_utf8_lossy(token).into_owned())
+    // Only ASCII token characters are left: valid UTF-8.
+    String::from_utf8(token.to_vec()).map_err(|_| AuthError::malformed("Bearer token is malformed"))
 }
 
 fn trim_spaces(mut bytes: &[u8]) -> &[u8] {

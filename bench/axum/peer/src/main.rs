@@ -29,7 +29,9 @@ struct AppState {
 
 async fn me(user: Claims<TokenClaims>) -> Json<Value> {
     let c = user.claims;
-    Json(json!({"user_id": c.sub, "organization_id": c.org, "roles": c.roles, "permissions": c.permissions}))
+    Json(
+        json!({"user_id": c.sub, "organization_id": c.org, "roles": c.roles, "permissions": c.permissions}),
+    )
 }
 
 #[tokio::main]
@@ -40,7 +42,9 @@ async fn main() {
     validation.set_audience(&[env("NETRUN_AUTH_JWT_AUDIENCE")]);
     validation.set_issuer(&[env("NETRUN_AUTH_JWT_ISSUER")]);
     let decoder = LocalDecoder::builder()
-        .keys(vec![DecodingKey::from_rsa_pem(&pem).expect("RSA public key")])
+        .keys(vec![
+            DecodingKey::from_rsa_pem(&pem).expect("RSA public key")
+        ])
         .validation(validation)
         .build()
         .expect("decoder");
@@ -52,7 +56,9 @@ async fn main() {
         .route("/me", get(me))
         .with_state(state);
     let port: u16 = env("PORT").parse().expect("PORT");
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind");
     println!("listening on http://127.0.0.1:{port}");
     axum::serve(listener, app).await.expect("serve");
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use netrun_auth::claims::now;
-use netrun_auth::token::PairRequest;
+use netrun_auth::token::{IssuedPair, PairRequest};
 use netrun_auth::{Claims, TokenEngine, TokenType};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -93,7 +93,8 @@ impl std::fmt::Debug for Auth {
 impl Auth {
     /// Keys loaded once from `config`; revocation state in this process.
     pub fn new(config: AuthConfig) -> Result<Self, ConfigError> {
-        Self::with_store(config, Store::default())
+        let store = Store::memory(config.refresh_grace_seconds);
+        Self::with_store(config, store)
     }
 
     /// Keys loaded once from `config`; revocation state in `store`.
@@ -140,24 +141,28 @@ impl Auth {
             extra: request.extra_claims,
             session_id: request.session_id,
         })?;
-        let session_id = issued.refresh.session_id.clone().unwrap_or_default();
+        let session_id = issued.refresh.session_id.as_deref().unwrap_or_default();
         self.inner
             .store
             .register_session(
                 &issued.refresh.subject,
-                &session_id,
+                session_id,
                 issued.refresh.expires_at,
             )
             .await?;
+        Ok(self.token_pair(issued))
+    }
+
+    fn token_pair(&self, issued: IssuedPair) -> TokenPair {
         let config = self.inner.engine.config();
-        Ok(TokenPair {
+        TokenPair {
+            session_id: issued.refresh.session_id.clone().unwrap_or_default(),
             access_token: issued.access_token,
             refresh_token: issued.refresh_token,
             token_type: "Bearer",
             expires_in: config.access_ttl_seconds,
             refresh_expires_in: config.refresh_ttl_seconds,
-            session_id,
-        })
+        }
     }
 
     /// Verify an access token and check it is not revoked.
@@ -180,8 +185,17 @@ impl Auth {
     /// Spend `refresh_token` and issue a new pair of the same session.
     ///
     /// A refresh token works once: presenting it again is 401 `token_reuse` and
-    /// revokes the whole session (for every process sharing the store). `roles` /
-    /// `permissions` replace the ones carried over when given.
+    /// revokes the whole session (for every process sharing the store). The one
+    /// exception is the engine's retry rule: a client retrying a refresh whose answer it
+    /// did not get (a 503 after the store had spent the token), within
+    /// `refresh_grace_seconds` of that spend and while the pair it issued is unused,
+    /// gets a new pair, and the undelivered one is superseded (docs/tokens.md,
+    /// "Retrying a refresh"). `roles` / `permissions` replace the ones carried over
+    /// when given.
+    ///
+    /// The steps are the Python `JWTManager.refresh_token`'s: issue the successor, spend
+    /// the token recording that successor, then complete the refresh (register the
+    /// session, mark the spend delivered).
     pub async fn refresh(
         &self,
         refresh_token: &str,
@@ -189,23 +203,23 @@ impl Auth {
         permissions: Option<Vec<String>>,
     ) -> Result<TokenPair, AuthError> {
         let claims = self.verify(refresh_token, TokenType::Refresh).await?;
-        if !self
-            .inner
-            .store
-            .spend_refresh(&claims, self.session_horizon())
-            .await?
-        {
-            return Err(AuthError::reuse());
-        }
-        self.generate_token_pair(TokenRequest {
+        let successor = self.inner.engine.issue_pair(PairRequest {
             user_id: claims.subject.clone(),
             organization_id: claims.organization_id.clone(),
             roles: roles.unwrap_or_else(|| claims.roles.clone()),
             permissions: permissions.unwrap_or_else(|| claims.permissions.clone()),
-            extra_claims: claims.extra.clone(),
+            extra: claims.extra.clone(),
             session_id: claims.session_id.clone(),
-        })
-        .await
+        })?;
+        let store = &self.inner.store;
+        let outcome = store
+            .spend_refresh(&claims, &successor, self.session_horizon())
+            .await?;
+        if !outcome.granted() {
+            return Err(AuthError::reuse());
+        }
+        store.complete_refresh(&claims, &successor).await?;
+        Ok(self.token_pair(successor))
     }
 
     /// Revoke one token (access or refresh).

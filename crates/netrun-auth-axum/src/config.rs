@@ -11,7 +11,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use netrun_auth::{Algorithm, EngineConfig, KeyConfig, TokenEngine};
+use netrun_auth::revocation::{MAX_REFRESH_GRACE_SECONDS, REFRESH_GRACE_SECONDS};
+use netrun_auth::{Algorithm, EngineConfig, KeyConfig, Setting, TokenEngine};
+
+use crate::settings::{describe, KeyLabels};
 
 /// Prefix of every variable.
 pub const ENV_PREFIX: &str = "NETRUN_AUTH_";
@@ -38,8 +41,9 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl From<netrun_auth::Error> for ConfigError {
+    /// The engine's message, a setting or key named as this crate's setting.
     fn from(error: netrun_auth::Error) -> Self {
-        ConfigError(error.to_string())
+        ConfigError(describe(&error, &KeyLabels::default()))
     }
 }
 
@@ -78,6 +82,9 @@ pub struct AuthConfig {
     pub max_token_bytes: i64,
     /// Verified tokens remembered (0 disables). Default 10 000.
     pub token_cache_size: i64,
+    /// Retry window of a refresh whose answer was lost, 0..=300 seconds (0: off).
+    /// Default 30 (docs/tokens.md, "Retrying a refresh").
+    pub refresh_grace_seconds: i64,
     /// Redis URL of the shared store. Default `redis://localhost:6379/0`.
     pub redis_url: String,
     /// Prefix of every Redis key. Default `netrun:`.
@@ -132,6 +139,7 @@ impl Default for AuthConfig {
             leeway_seconds: 30,
             max_token_bytes: 8192,
             token_cache_size: 10_000,
+            refresh_grace_seconds: REFRESH_GRACE_SECONDS,
             redis_url: "redis://localhost:6379/0".into(),
             redis_key_prefix: "netrun:".into(),
             redis_timeout_seconds: 0.5,
@@ -180,6 +188,7 @@ impl fmt::Debug for AuthConfig {
             .field("leeway_seconds", &self.leeway_seconds)
             .field("max_token_bytes", &self.max_token_bytes)
             .field("token_cache_size", &self.token_cache_size)
+            .field("refresh_grace_seconds", &self.refresh_grace_seconds)
             .field("redis_url", &"<set>")
             .field("redis_key_prefix", &self.redis_key_prefix)
             .field("redis_timeout_seconds", &self.redis_timeout_seconds)
@@ -264,45 +273,50 @@ impl AuthConfig {
             }
         };
         let mut engine = EngineConfig::new(issuer, audience);
-        engine.algorithm = self.jwt_algorithm.parse::<Algorithm>()?;
+        engine.algorithm = Algorithm::from_setting(&self.jwt_algorithm, Setting::Algorithm)?;
         engine.allowed_algorithms = self
             .jwt_allowed_algorithms
             .iter()
-            .map(|a| a.parse::<Algorithm>())
+            .map(|a| Algorithm::from_setting(a, Setting::AllowedAlgorithms))
             .collect::<Result<_, _>>()?;
         engine.access_ttl_seconds = self.access_token_ttl_seconds();
         engine.refresh_ttl_seconds = self.refresh_token_ttl_seconds();
         engine.leeway_seconds = self.leeway_seconds;
         engine.max_token_bytes = self.max_token_bytes as usize;
         engine.cache_size = self.token_cache_size as usize;
+        let mut labels = KeyLabels::default();
+        let private_key = inline_or_file(
+            "jwt_private_key",
+            self.jwt_private_key.as_deref(),
+            "jwt_private_key_path",
+            self.jwt_private_key_path.as_deref(),
+        )?
+        .map(|(name, bytes)| {
+            labels.private_key = name;
+            bytes
+        });
+        let public_key = inline_or_file(
+            "jwt_public_key",
+            self.jwt_public_key.as_deref(),
+            "jwt_public_key_path",
+            self.jwt_public_key_path.as_deref(),
+        )?
+        .map(|(name, bytes)| {
+            labels.public_key = name;
+            bytes
+        });
         let keys = KeyConfig {
-            private_key: inline_or_file(
-                "jwt_private_key",
-                self.jwt_private_key.as_deref(),
-                "jwt_private_key_path",
-                self.jwt_private_key_path.as_deref(),
-            )?,
-            public_key: inline_or_file(
-                "jwt_public_key",
-                self.jwt_public_key.as_deref(),
-                "jwt_public_key_path",
-                self.jwt_public_key_path.as_deref(),
-            )?,
-            secret: self
-                .jwt_secret
-                .as_ref()
-                .map(|s| ("jwt_secret".to_owned(), s.as_bytes().to_vec())),
+            private_key,
+            public_key,
+            secret: self.jwt_secret.as_ref().map(|s| s.as_bytes().to_vec()),
             verification_keys: self
                 .jwt_verification_key_paths
                 .iter()
-                .map(|p| {
-                    read("jwt_verification_key_paths", p)
-                        .map(|b| ("jwt_verification_key_paths".to_owned(), b))
-                })
+                .map(|p| read("jwt_verification_key_paths", p))
                 .collect::<Result<_, _>>()?,
             key_id: self.jwt_key_id.clone(),
         };
-        Ok(TokenEngine::new(engine, keys)?)
+        TokenEngine::new(engine, keys).map_err(|e| ConfigError(describe(&e, &labels)))
     }
 
     fn read(&mut self, values: &HashMap<String, String>, problems: &mut Vec<String>) {
@@ -357,6 +371,7 @@ impl AuthConfig {
             ("leeway_seconds", &mut self.leeway_seconds),
             ("max_token_bytes", &mut self.max_token_bytes),
             ("token_cache_size", &mut self.token_cache_size),
+            ("refresh_grace_seconds", &mut self.refresh_grace_seconds),
             (
                 "password_argon2_memory_kib",
                 &mut self.password_argon2_memory_kib,
@@ -463,6 +478,12 @@ impl AuthConfig {
             None,
         );
         int(
+            "refresh_grace_seconds",
+            self.refresh_grace_seconds,
+            Bound::Ge(0),
+            Some(MAX_REFRESH_GRACE_SECONDS),
+        );
+        int(
             "password_argon2_memory_kib",
             self.password_argon2_memory_kib,
             Bound::Ge(8),
@@ -545,19 +566,20 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
+/// The key given inline or by path (not both), with the setting it came from.
 fn inline_or_file(
-    inline_name: &str,
+    inline_name: &'static str,
     inline: Option<&str>,
-    path_name: &str,
+    path_name: &'static str,
     path: Option<&Path>,
-) -> Result<Option<(String, Vec<u8>)>, ConfigError> {
+) -> Result<Option<(&'static str, Vec<u8>)>, ConfigError> {
     let inline = inline.filter(|s| !s.is_empty());
     match (inline, path) {
         (Some(_), Some(_)) => Err(ConfigError(format!(
             "{inline_name} and {path_name}: set one of them, not both"
         ))),
-        (Some(text), None) => Ok(Some((inline_name.to_owned(), text.as_bytes().to_vec()))),
-        (None, Some(path)) => Ok(Some((path_name.to_owned(), read(path_name, path)?))),
+        (Some(text), None) => Ok(Some((inline_name, text.as_bytes().to_vec()))),
+        (None, Some(path)) => Ok(Some((path_name, read(path_name, path)?))),
         (None, None) => Ok(None),
     }
 }
@@ -620,6 +642,8 @@ impl AuthConfigBuilder {
         max_token_bytes: max_token_bytes = i64 => |v| v;
         /// `token_cache_size`.
         token_cache_size: token_cache_size = i64 => |v| v;
+        /// `refresh_grace_seconds` (0 turns the retry rule off).
+        refresh_grace_seconds: refresh_grace_seconds = i64 => |v| v;
         /// `redis_url`.
         redis_url: redis_url = &str => |v| v.to_owned();
         /// `redis_key_prefix`.

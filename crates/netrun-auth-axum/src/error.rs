@@ -12,10 +12,12 @@ use http::{HeaderValue, StatusCode};
 use netrun_auth::{Error as EngineError, ErrorKind};
 use serde_json::{json, Map, Value};
 
+use crate::settings::{describe, KeyLabels};
+
 /// `code` of the rejection of a request that needs a user and carries no token.
 pub const NOT_AUTHENTICATED: &str = "not_authenticated";
 
-/// A request that cannot go on: 401, 403, 503 (or 500 for a misconfigured service).
+/// A request that cannot go on: 400, 401, 403, 503 (or 500 for a misconfigured service).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthError {
     status: StatusCode,
@@ -160,14 +162,23 @@ impl fmt::Display for AuthError {
 impl std::error::Error for AuthError {}
 
 impl From<EngineError> for AuthError {
-    /// The engine's code and message, with the status of its kind (as the Python binding does).
+    /// The engine's code and message, with the status of its kind (as the Python binding
+    /// does): 403 forbidden, 400 invalid input, 500 for configuration, crypto and
+    /// password-hash failures, 401 for every token error.
     fn from(error: EngineError) -> Self {
         let status = match error.kind() {
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-            ErrorKind::Configuration | ErrorKind::PasswordHash => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::InvalidInput => StatusCode::BAD_REQUEST,
+            ErrorKind::Configuration | ErrorKind::PasswordHash | ErrorKind::Crypto => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             _ => StatusCode::UNAUTHORIZED,
         };
-        AuthError::new(status, error.code(), error.to_string())
+        AuthError::new(
+            status,
+            error.code(),
+            describe(&error, &KeyLabels::default()),
+        )
     }
 }
 

@@ -39,6 +39,7 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod layer;
+pub mod settings;
 pub mod store;
 pub mod token;
 pub mod user;

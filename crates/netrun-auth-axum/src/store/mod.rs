@@ -11,7 +11,8 @@ mod redis;
 use std::sync::Arc;
 
 use netrun_auth::claims::now;
-use netrun_auth::revocation::MemoryStore;
+use netrun_auth::revocation::{MemoryStore, SpendOutcome};
+use netrun_auth::token::IssuedPair;
 use netrun_auth::Claims;
 
 use crate::error::AuthError;
@@ -31,6 +32,7 @@ pub enum Store {
 }
 
 impl Default for Store {
+    /// In memory, with the engine's default retry window.
     fn default() -> Self {
         Store::Memory(Arc::new(MemoryStore::new()))
     }
@@ -47,6 +49,13 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
+    /// In memory, with a retry window of `refresh_grace_seconds` (0: no retry rule).
+    pub fn memory(refresh_grace_seconds: i64) -> Self {
+        Store::Memory(Arc::new(MemoryStore::with_refresh_grace(
+            refresh_grace_seconds,
+        )))
+    }
+
     /// `Err(token_revoked)` if the token, its session or its user is revoked;
     /// `Err(store_unavailable)` (503) when the store cannot answer.
     pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
@@ -66,7 +75,7 @@ impl Store {
     ) -> Result<(), AuthError> {
         match self {
             Store::Memory(store) => {
-                store.register_session(user_id, session_id, expires_at);
+                store.register_session(user_id, session_id, expires_at, now());
                 Ok(())
             }
             #[cfg(feature = "redis")]
@@ -119,17 +128,48 @@ impl Store {
         }
     }
 
-    /// Spend a refresh token atomically: `true` the first time; on reuse the session
-    /// is revoked (same atomic step) and this is `false`.
+    /// Spend refresh token `claims` atomically, recording `successor` (issued already)
+    /// as the pair this refresh hands out. Under the engine's retry rule the outcome is
+    /// [`SpendOutcome::Spent`] the first time, [`SpendOutcome::Retried`] for a retry of an
+    /// undelivered spend (its successor is superseded), else [`SpendOutcome::Reused`]:
+    /// the session is revoked in the same atomic step.
     pub async fn spend_refresh(
         &self,
         claims: &Claims,
+        successor: &IssuedPair,
         session_expires_at: i64,
-    ) -> Result<bool, AuthError> {
+    ) -> Result<SpendOutcome, AuthError> {
         match self {
-            Store::Memory(store) => Ok(store.spend_refresh(claims, session_expires_at, now())),
+            Store::Memory(store) => Ok(store.spend_refresh(
+                claims,
+                &successor.access,
+                &successor.refresh,
+                session_expires_at,
+                now(),
+            )),
             #[cfg(feature = "redis")]
-            Store::Redis(store) => store.spend_refresh(claims, session_expires_at).await,
+            Store::Redis(store) => {
+                store
+                    .spend_refresh(claims, successor, session_expires_at)
+                    .await
+            }
+        }
+    }
+
+    /// The refresh of `claims` hands out `successor`: register its session and mark the
+    /// spend delivered (from then on presenting `claims` again is reuse).
+    pub async fn complete_refresh(
+        &self,
+        claims: &Claims,
+        successor: &IssuedPair,
+    ) -> Result<(), AuthError> {
+        match self {
+            Store::Memory(store) => {
+                store.complete_refresh(claims, &successor.refresh, now());
+                Ok(())
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(store) => store.complete_refresh(claims, successor).await,
         }
     }
 }

@@ -15,7 +15,10 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use netrun_auth::claims::now;
-use netrun_auth::revocation::{decide, retain_until, scripts, Keyspace, RevocationState};
+use netrun_auth::revocation::{
+    decide, retain_until, scripts, Keyspace, RevocationState, SpendOutcome, MAX_SESSIONS_PER_USER,
+};
+use netrun_auth::token::IssuedPair;
 use netrun_auth::Claims;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
@@ -99,6 +102,7 @@ struct Inner {
     prefix: String,
     channel: String,
     timeout: Duration,
+    refresh_grace_seconds: i64,
 }
 
 impl fmt::Debug for RedisStore {
@@ -162,6 +166,7 @@ impl RedisStore {
             prefix: config.redis_key_prefix.clone(),
             channel: format!("{}revocations", config.redis_key_prefix),
             timeout: timeout_of(config),
+            refresh_grace_seconds: config.refresh_grace_seconds,
         };
         RedisStore {
             inner: Arc::new(inner),
@@ -236,6 +241,7 @@ impl RedisStore {
                 .arg(member)
                 .arg(until)
                 .arg(now)
+                .arg(MAX_SESSIONS_PER_USER)
                 .invoke_async::<i64>(&mut c)
                 .await
         })
@@ -285,35 +291,92 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Spend a refresh token: `true` the first time; on reuse the script revokes the
-    /// session in the same atomic step and this is `false`.
+    /// Spend refresh token `claims`, recording `successor` (the `spend_refresh` script,
+    /// with the engine's retry rule): spent, retried (the previous undelivered successor
+    /// is superseded) or reused (the script revokes the session in the same atomic step).
     pub async fn spend_refresh(
         &self,
         claims: &Claims,
+        successor: &IssuedPair,
         session_expires_at: i64,
-    ) -> Result<bool, AuthError> {
+    ) -> Result<SpendOutcome, AuthError> {
         let now = now();
+        let keys_of = &self.inner.keys;
+        let user = &claims.subject;
+        let (access, refresh) = (&successor.access, &successor.refresh);
         let keys = [
-            self.inner.keys.spent(&claims.subject, &claims.jti),
-            self.inner
-                .keys
-                .session(&claims.subject, claims.session_id.as_deref().unwrap_or("")),
+            keys_of.spent(user, &claims.jti),
+            keys_of.session(user, claims.session_id.as_deref().unwrap_or("")),
         ];
-        let ttls = [ttl(claims.expires_at, now), ttl(session_expires_at, now)];
-        let channel = self.inner.channel.clone();
-        let spent: i64 = self
+        let args = (
+            ttl(claims.expires_at, now),
+            ttl(session_expires_at, now),
+            self.inner.channel.clone(),
+            self.inner.refresh_grace_seconds,
+            keys_of.member(&refresh.jti),
+            keys_of.member(&access.jti),
+            keys_of.spent_prefix(user),
+            keys_of.token_prefix(user),
+            ttl(refresh.expires_at, now),
+            ttl(access.expires_at, now),
+        );
+        // `{code}` or `{code, announcement}`; this process keeps no mirror to apply it to.
+        let reply: Vec<Value> = self
             .run(|mut c| async move {
                 SCRIPTS
                     .spend_refresh
                     .key(&keys[..])
-                    .arg(ttls[0])
-                    .arg(ttls[1])
-                    .arg(channel)
+                    .arg(args.0)
+                    .arg(args.1)
+                    .arg(args.2)
+                    .arg(args.3)
+                    .arg(args.4)
+                    .arg(args.5)
+                    .arg(args.6)
+                    .arg(args.7)
+                    .arg(args.8)
+                    .arg(args.9)
                     .invoke_async(&mut c)
                     .await
             })
             .await?;
-        Ok(spent == 1)
+        match reply.first() {
+            Some(Value::Int(code)) => Ok(SpendOutcome::from_script(*code)),
+            _ => Err(AuthError::store_unavailable()),
+        }
+    }
+
+    /// The refresh of `claims` hands out `successor`: register its session and mark the
+    /// spend delivered (the `register_session` script with the spent marker).
+    pub async fn complete_refresh(
+        &self,
+        claims: &Claims,
+        successor: &IssuedPair,
+    ) -> Result<(), AuthError> {
+        let keys_of = &self.inner.keys;
+        let user = &claims.subject;
+        let refresh = &successor.refresh;
+        let keys = [keys_of.sessions(user), keys_of.spent(user, &claims.jti)];
+        let member = keys_of.session_member(refresh.session_id.as_deref().unwrap_or(""));
+        let until = retain_until(refresh.expires_at);
+        let successor_member = keys_of.member(&refresh.jti);
+        let timeout_ms = self.inner.timeout.as_millis() as i64;
+        let now = now();
+        self.run(|mut c| async move {
+            SCRIPTS
+                .register_session
+                .key(&keys[..])
+                .arg(member)
+                .arg(until)
+                .arg(now)
+                .arg(MAX_SESSIONS_PER_USER)
+                .arg(successor_member)
+                .arg(timeout_ms)
+                .invoke_async::<i64>(&mut c)
+                .await
+        })
+        .await?;
+        Ok(())
     }
 
     async fn set_flag(&self, key: String, ttl: i64) -> Result<(), AuthError> {

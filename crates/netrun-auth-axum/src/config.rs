@@ -748,6 +748,7 @@ mod tests {
                 ("NETRUN_AUTH_ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
                 ("NETRUN_AUTH_MAX_TOKEN_BYTES", "ten"),
                 ("NETRUN_AUTH_REDIS_TIMEOUT_SECONDS", "0"),
+                ("NETRUN_AUTH_REFRESH_GRACE_SECONDS", "301"),
             ]),
             None,
         )
@@ -763,6 +764,10 @@ mod tests {
         );
         assert!(
             err.contains("max_token_bytes: Input should be a valid integer"),
+            "{err}"
+        );
+        assert!(
+            err.contains("refresh_grace_seconds: Input should be less than or equal to 300"),
             "{err}"
         );
         assert!(

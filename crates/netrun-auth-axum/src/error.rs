@@ -195,3 +195,35 @@ impl IntoResponse for AuthError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netrun_auth::Setting;
+
+    #[test]
+    fn engine_kinds_get_the_python_statuses_and_codes() {
+        let cases = [
+            (EngineError::Expired, 401, "token_expired"),
+            (EngineError::Reused, 401, "token_reuse"),
+            (EngineError::Forbidden("no".into()), 403, "forbidden"),
+            (EngineError::input("user_id", "empty"), 400, "invalid_input"),
+            (EngineError::Random, 500, "random_failure"),
+            (EngineError::Crypto("sign"), 500, "crypto_failure"),
+            (
+                EngineError::setting(Setting::Leeway, "too big"),
+                500,
+                "configuration_error",
+            ),
+        ];
+        for (engine, status, code) in cases {
+            let error = AuthError::from(engine);
+            assert_eq!((error.status().as_u16(), error.code()), (status, code));
+        }
+        let error = AuthError::from(EngineError::setting(Setting::Algorithm, "bad"));
+        assert_eq!(
+            error.message(),
+            "jwt_algorithm: bad (NETRUN_AUTH_JWT_ALGORITHM)"
+        );
+    }
+}

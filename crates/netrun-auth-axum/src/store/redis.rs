@@ -284,7 +284,8 @@ impl RedisStore {
                 .arg(user_ttl)
                 .arg(prefix)
                 .arg(channel)
-                .invoke_async::<i64>(&mut c)
+                // The announcements made; this process keeps no mirror to apply them to.
+                .invoke_async::<Value>(&mut c)
                 .await
         })
         .await?;
@@ -388,7 +389,8 @@ impl RedisStore {
                 .arg("1")
                 .arg(ttl)
                 .arg(channel)
-                .invoke_async::<i64>(&mut c)
+                // The announcement made; this process keeps no mirror to apply it to.
+                .invoke_async::<Value>(&mut c)
                 .await
         })
         .await?;

@@ -1,11 +1,12 @@
 """Python and Rust processes share revocation state through one Redis (single node and
-3-node Cluster): logouts, logout-everywhere, refresh reuse, and failing closed."""
+3-node Cluster): logouts, logout-everywhere, refresh reuse and the retry rule, and failing closed."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 import httpx
 import pytest
@@ -103,7 +104,109 @@ async def test_rust_logout_and_logout_all_are_seen_by_python(
         await manager.refresh_token(two.refresh_token)
 
 
-async def test_refresh_raced_between_python_and_rust(
+async def _usable(http: httpx.AsyncClient, manager: JWTManager, access_token: str) -> bool:
+    """Whether both languages accept ``access_token`` (they must agree)."""
+    rust_ok = (await _me(http, access_token)).status_code == 200
+    try:
+        await manager.validate_token(access_token)
+        python_ok = True
+    except TokenRevokedError:
+        python_ok = False
+    assert rust_ok == python_ok, access_token
+    return rust_ok
+
+
+def _racers(
+    http: httpx.AsyncClient, manager: JWTManager, refresh_token: str
+) -> tuple[Coroutine[Any, Any, tuple[str, str]], Coroutine[Any, Any, tuple[str, str]]]:
+    """A Rust and a Python refresh of ``refresh_token``: each (access, refresh) or reuse."""
+
+    async def rust_refresh() -> tuple[str, str]:
+        answer = await http.post("/refresh", json={"refresh_token": refresh_token})
+        if answer.status_code == 200:
+            return answer.json()["access_token"], answer.json()["refresh_token"]
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["error"] == "token_reuse"
+        raise TokenReuseError()
+
+    async def python_refresh() -> tuple[str, str]:
+        pair = await manager.refresh_token(refresh_token)
+        return pair.access_token, pair.refresh_token
+
+    return rust_refresh(), python_refresh()
+
+
+async def test_refresh_raced_between_python_and_rust_leaves_at_most_one_pair(
+    rust_server: Start, settings: dict[str, str], deployment: Deployment,
+    client: redis.asyncio.Redis, user_id: str,
+) -> None:  # fmt: skip
+    """The retry rule (docs/tokens.md, "Retrying a refresh"): a presentation reaching the
+    store before the other completed is a retry (both answered, the earlier pair
+    superseded); one after it is reuse (the family revoked). Either way at most one pair
+    stays usable, in both languages."""
+    server = rust_server(
+        _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
+    )
+    manager = JWTManager(python_config(settings), client)
+    pair = await manager.generate_token_pair(user_id, roles=["viewer"])
+    async with server.client() as http:
+        results = await asyncio.gather(
+            *_racers(http, manager, pair.refresh_token), return_exceptions=True
+        )
+        winners = [r for r in results if isinstance(r, tuple)]
+        losers = [r for r in results if not isinstance(r, tuple)]
+        assert winners, results
+        assert all(isinstance(r, TokenReuseError) for r in losers), results
+        usable = [w for w in winners if await _usable(http, manager, w[0])]
+        if losers:  # reuse: the whole family is revoked, for both languages
+            assert usable == []
+            assert not await _usable(http, manager, pair.access_token)
+            return
+        # Both were answered: the earlier pair is superseded, the later one lives.
+        assert len(usable) == 1, results
+        (superseded,) = [w for w in winners if w not in usable]
+        reuse = await http.post("/refresh", json={"refresh_token": superseded[1]})
+        assert (reuse.status_code, reuse.json()["error"]) == (401, "token_reuse")
+        assert not await _usable(http, manager, usable[0][0])
+
+
+async def test_refresh_raced_without_retry_window_is_reuse_for_one(
+    rust_server: Start, settings: dict[str, str], deployment: Deployment,
+    client: redis.asyncio.Redis, user_id: str,
+) -> None:  # fmt: skip
+    """With ``refresh_grace_seconds=0`` every second presentation is reuse: one winner,
+    one ``token_reuse``, and the reuse revokes the whole family for both languages."""
+    settings = {**settings, "NETRUN_AUTH_REFRESH_GRACE_SECONDS": "0"}
+    server = rust_server(
+        _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
+    )
+    manager = JWTManager(python_config(settings), client)
+    pair = await manager.generate_token_pair(user_id, roles=["viewer"])
+    async with server.client() as http:
+        results = await asyncio.gather(
+            *_racers(http, manager, pair.refresh_token), return_exceptions=True
+        )
+        winners = [r for r in results if isinstance(r, tuple)]
+        losers = [r for r in results if not isinstance(r, tuple)]
+        assert len(winners) == 1, results
+        assert len(losers) == 1 and isinstance(losers[0], TokenReuseError), results
+        ((winner, _),) = winners
+        answer = await _me(http, winner)
+        assert (answer.status_code, answer.json()["error"]) == (401, "token_revoked")
+        with pytest.raises(TokenRevokedError):
+            await manager.validate_token(winner)
+        assert not await _usable(http, manager, pair.access_token)
+
+
+async def _lose_a_python_refresh(manager: JWTManager, refresh_token: str) -> _core.IssuedPair:
+    """A Python refresh whose answer never reached the client: spent, never completed."""
+    claims = manager.engine.verify(refresh_token, "refresh")
+    lost = manager.engine.issue_pair(claims.user_id, None, None, None, None, claims.session_id)
+    assert await manager.store.spend_refresh(claims, lost, manager._session_horizon())
+    return lost
+
+
+async def test_rust_retries_a_refresh_whose_python_answer_was_lost(
     rust_server: Start, settings: dict[str, str], deployment: Deployment,
     client: redis.asyncio.Redis, user_id: str,
 ) -> None:  # fmt: skip
@@ -111,34 +214,37 @@ async def test_refresh_raced_between_python_and_rust(
         _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
     )
     manager = JWTManager(python_config(settings), client)
-    pair = await manager.generate_token_pair(user_id, roles=["viewer"])
+    pair = await manager.generate_token_pair(user_id)
+    lost = await _lose_a_python_refresh(manager, pair.refresh_token)
     async with server.client() as http:
+        retried = await http.post("/refresh", json={"refresh_token": pair.refresh_token})
+        assert retried.status_code == 200, retried.text
+        access = retried.json()["access_token"]
+        assert await _usable(http, manager, access)
+        assert not await _usable(http, manager, lost.access_token)
+        # The superseded pair's refresh token is spent: presenting it is reuse.
+        with pytest.raises(TokenReuseError):
+            await manager.refresh_token(lost.refresh_token)
+        assert not await _usable(http, manager, access)
 
-        async def rust_refresh() -> str:
-            answer = await http.post("/refresh", json={"refresh_token": pair.refresh_token})
-            if answer.status_code == 200:
-                return answer.json()["access_token"]
-            assert answer.status_code == 401, answer.text
-            assert answer.json()["error"] == "token_reuse"
-            raise TokenReuseError()
 
-        async def python_refresh() -> str:
-            return (await manager.refresh_token(pair.refresh_token)).access_token
-
-        results = await asyncio.gather(rust_refresh(), python_refresh(), return_exceptions=True)
-        winners = [r for r in results if isinstance(r, str)]
-        losers = [r for r in results if isinstance(r, BaseException)]
-        assert len(winners) == 1, results
-        assert len(losers) == 1 and isinstance(losers[0], TokenReuseError), results
-        # The reuse revoked the whole family, for both languages.
-        (winner,) = winners
-        answer = await _me(http, winner)
-        assert (answer.status_code, answer.json()["error"]) == (401, "token_revoked")
-        with pytest.raises(TokenRevokedError):
-            await manager.validate_token(winner)
-        with pytest.raises(TokenRevokedError):
-            await manager.validate_token(pair.access_token)
-        assert (await _me(http, pair.access_token)).status_code == 401
+async def test_reuse_after_the_grace_window_revokes_the_family_for_both(
+    rust_server: Start, settings: dict[str, str], deployment: Deployment,
+    client: redis.asyncio.Redis, user_id: str,
+) -> None:  # fmt: skip
+    settings = {**settings, "NETRUN_AUTH_REFRESH_GRACE_SECONDS": "1"}
+    server = rust_server(
+        _env(settings, deployment), *redis_args(deployment), "--insecure-test-routes"
+    )
+    manager = JWTManager(python_config(settings), client)
+    pair = await manager.generate_token_pair(user_id)
+    lost = await _lose_a_python_refresh(manager, pair.refresh_token)
+    await asyncio.sleep(2.1)  # past the window (measured on the Redis clock)
+    async with server.client() as http:
+        reuse = await http.post("/refresh", json={"refresh_token": pair.refresh_token})
+        assert (reuse.status_code, reuse.json()["error"]) == (401, "token_reuse")
+        for token in (pair.access_token, lost.access_token):
+            assert not await _usable(http, manager, token)
 
 
 async def test_rust_reuse_revokes_the_family_for_python(

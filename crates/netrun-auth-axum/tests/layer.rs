@@ -476,3 +476,51 @@ async fn extractor_without_the_layer_is_a_configuration_error() {
         )
     );
 }
+
+/// The retry rule: a refresh whose answer was lost (spent, never completed) is answered
+/// again and the lost pair is superseded (`Auth::refresh` issues first, spends, completes).
+#[tokio::test]
+async fn a_lost_refresh_is_retried_and_its_pair_superseded() {
+    let auth = auth();
+    let app = app(&auth);
+    let pair = auth
+        .generate_token_pair(TokenRequest::new("erin"))
+        .await
+        .unwrap();
+    let claims = auth
+        .engine()
+        .verify(&pair.refresh_token, TokenType::Refresh)
+        .unwrap();
+    let lost = auth
+        .engine()
+        .issue_pair(netrun_auth::PairRequest {
+            user_id: "erin".into(),
+            session_id: claims.session_id.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    let horizon = now() + auth.engine().config().refresh_ttl_seconds;
+    let outcome = auth
+        .store()
+        .spend_refresh(&claims, &lost, horizon)
+        .await
+        .unwrap();
+    assert_eq!(outcome, netrun_auth::revocation::SpendOutcome::Spent);
+
+    let retried = auth.refresh(&pair.refresh_token, None, None).await.unwrap();
+    assert_eq!(retried.session_id, pair.session_id);
+    let me = |token: String| {
+        let app = app.clone();
+        async move { call(&app, "/me", Some(&bearer(&token))).await }
+    };
+    assert_eq!(me(retried.access_token.clone()).await.0, StatusCode::OK);
+    assert_eq!(
+        me(lost.access_token.clone()).await.2["error"],
+        "token_revoked"
+    );
+    // The lost pair's refresh token counts as spent: presenting it is reuse, which
+    // revokes the session (the retried pair too).
+    let reuse = auth.refresh(&lost.refresh_token, None, None).await;
+    assert_eq!(reuse.unwrap_err().code(), "token_reuse");
+    assert_eq!(me(retried.access_token).await.2["error"], "token_revoked");
+}

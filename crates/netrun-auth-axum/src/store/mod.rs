@@ -1,5 +1,5 @@
 //! Revocation stores: the engine's in-memory store (one process, the default) and,
-//! with the `redis` feature, [`RedisStore`] (shared with every Python and Rust process
+//! with the `redis` feature, `RedisStore` (shared with every Python and Rust process
 //! using the same Redis and key prefix).
 //!
 //! The rules (keys, verdicts, lifetimes, scripts) are the engine's; this module only

@@ -1,0 +1,225 @@
+//! Guards: roles, permissions, scopes and organization, answering 403 with the Python
+//! side's codes (`insufficient_role`, `insufficient_permissions`, `insufficient_scope`,
+//! `organization_forbidden`), and 401 `not_authenticated` without a user.
+//!
+//! Use them as route layers (`.route_layer(require_roles(["admin"]))`), or call
+//! [`Guard::check`] on an [`AuthUser`](crate::AuthUser) inside a handler.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::response::{IntoResponse, Response};
+use http::Request;
+use serde_json::{json, Map, Value};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::error::AuthError;
+use crate::extract::context;
+use crate::user::User;
+
+/// The permission that lets a user into every organization (literal, never via a wildcard).
+pub const CROSS_TENANT_PERMISSION: &str = "organizations:cross_tenant";
+
+#[derive(Debug)]
+enum Rule {
+    Roles(Vec<String>),
+    Permissions(Vec<String>),
+    Scopes(Vec<String>),
+    Organization { param: String, bypass: Vec<String> },
+}
+
+/// One authorization rule, usable as a layer.
+#[derive(Clone, Debug)]
+pub struct Guard {
+    rule: Arc<Rule>,
+}
+
+fn strings<S: Into<String>>(values: impl IntoIterator<Item = S>) -> Vec<String> {
+    values.into_iter().map(Into::into).collect()
+}
+
+/// The user must carry at least one of `roles`.
+pub fn require_roles<S: Into<String>>(roles: impl IntoIterator<Item = S>) -> Guard {
+    Guard::of(Rule::Roles(strings(roles)))
+}
+
+/// The user's token must list every one of `permissions`.
+pub fn require_permissions<S: Into<String>>(permissions: impl IntoIterator<Item = S>) -> Guard {
+    Guard::of(Rule::Permissions(strings(permissions)))
+}
+
+/// The token must grant every one of `scopes` (`scope` / `scp` claim).
+pub fn require_scopes<S: Into<String>>(scopes: impl IntoIterator<Item = S>) -> Guard {
+    Guard::of(Rule::Scopes(strings(scopes)))
+}
+
+/// The path parameter `param` must be the user's organization, unless the user holds
+/// [`CROSS_TENANT_PERMISSION`] (see [`Guard::bypass_roles`]).
+pub fn require_organization(param: &str) -> Guard {
+    Guard::of(Rule::Organization {
+        param: param.to_owned(),
+        bypass: Vec::new(),
+    })
+}
+
+impl Guard {
+    fn of(rule: Rule) -> Self {
+        Guard {
+            rule: Arc::new(rule),
+        }
+    }
+
+    /// For [`require_organization`]: users with one of these roles may enter every organization.
+    pub fn bypass_roles<S: Into<String>>(self, roles: impl IntoIterator<Item = S>) -> Self {
+        match &*self.rule {
+            Rule::Organization { param, .. } => Guard::of(Rule::Organization {
+                param: param.clone(),
+                bypass: strings(roles),
+            }),
+            _ => self,
+        }
+    }
+
+    /// Check `user`; `organization` is the requested organization (for the organization rule).
+    pub fn check(&self, user: &User, organization: Option<&str>) -> Result<(), AuthError> {
+        match &*self.rule {
+            Rule::Roles(wanted) => {
+                if wanted.is_empty() || user.has_any_role(wanted) {
+                    return Ok(());
+                }
+                Err(AuthError::forbidden(
+                    "insufficient_role",
+                    format!("Requires one of the roles: {}", wanted.join(", ")),
+                )
+                .with_details(details("required_roles", wanted)))
+            }
+            Rule::Permissions(wanted) => {
+                let missing: Vec<String> = wanted
+                    .iter()
+                    .filter(|p| !user.permissions.contains(p))
+                    .cloned()
+                    .collect();
+                if missing.is_empty() {
+                    return Ok(());
+                }
+                Err(AuthError::forbidden(
+                    "insufficient_permissions",
+                    format!("Missing permissions: {}", missing.join(", ")),
+                )
+                .with_details(details("missing_permissions", &missing)))
+            }
+            Rule::Scopes(wanted) => {
+                let missing: Vec<String> = wanted
+                    .iter()
+                    .filter(|s| !user.scopes.contains(s))
+                    .cloned()
+                    .collect();
+                if missing.is_empty() {
+                    return Ok(());
+                }
+                Err(AuthError::forbidden(
+                    "insufficient_scope",
+                    format!("Missing scopes: {}", missing.join(", ")),
+                )
+                .with_details(details("missing_scopes", &missing)))
+            }
+            Rule::Organization { param, bypass } => {
+                let Some(requested) = organization else {
+                    return Err(AuthError::configuration(format!(
+                        "require_organization: the route has no path parameter '{param}'"
+                    )));
+                };
+                let own = user.organization_id.as_deref() == Some(requested);
+                let bypassed = !bypass.is_empty() && user.has_any_role(bypass);
+                let cross = user
+                    .permissions
+                    .iter()
+                    .any(|p| p == CROSS_TENANT_PERMISSION);
+                if own || bypassed || cross {
+                    return Ok(());
+                }
+                Err(AuthError::forbidden(
+                    "organization_forbidden",
+                    "Not a member of this organization",
+                ))
+            }
+        }
+    }
+
+    /// Check the request: 401 without a user, 403 when the rule refuses it.
+    async fn check_request(&self, parts: &mut http::request::Parts) -> Result<(), AuthError> {
+        let user = context(parts)?
+            .user
+            .clone()
+            .ok_or_else(AuthError::not_authenticated)?;
+        let organization = match &*self.rule {
+            Rule::Organization { param, .. } => RawPathParams::from_request_parts(parts, &())
+                .await
+                .ok()
+                .and_then(|params| {
+                    params
+                        .iter()
+                        .find(|(name, _)| name == param)
+                        .map(|(_, value)| value.to_owned())
+                }),
+            _ => None,
+        };
+        self.check(&user, organization.as_deref())
+    }
+}
+
+fn details(name: &str, values: &[String]) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert(name.to_owned(), json!(values));
+    map
+}
+
+impl<S> Layer<S> for Guard {
+    type Service = GuardService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        GuardService {
+            inner,
+            guard: self.clone(),
+        }
+    }
+}
+
+/// The service a [`Guard`] wraps around a route.
+#[derive(Clone, Debug)]
+pub struct GuardService<S> {
+    inner: S,
+    guard: Guard,
+}
+
+impl<S, B> Service<Request<B>> for GuardService<S>
+where
+    S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let guard = self.guard.clone();
+        Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            if let Err(error) = guard.check_request(&mut parts).await {
+                return Ok(error.into_response());
+            }
+            inner.call(Request::from_parts(parts, body)).await
+        })
+    }
+}

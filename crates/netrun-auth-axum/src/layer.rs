@@ -1,0 +1,176 @@
+//! [`AuthLayer`]: a `tower::Layer` that authenticates every request.
+//!
+//! For each request (WebSocket upgrade requests included) it takes the token from
+//! `Authorization: Bearer <token>` (or, when a cookie name is configured and there is
+//! no header, from that cookie), validates it once (signature, claims, revocation) and
+//! puts the outcome in the request extensions, where [`AuthUser`](crate::AuthUser),
+//! [`MaybeUser`](crate::MaybeUser) and the [guards](crate::guard) find it.
+//!
+//! A request without a token goes through anonymous: the extractors and guards decide
+//! what needs a user. A request whose token or `Authorization` header is bad is
+//! answered here (401, or 503 when the store is down) with the Python side's JSON body
+//! and RFC 6750 challenge, except on the public paths, where it goes through anonymous.
+//! A refused WebSocket upgrade is answered with that HTTP status before any upgrade.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::response::{IntoResponse, Response};
+use http::Request;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::auth::Auth;
+use crate::token::extract_token;
+use crate::user::User;
+
+/// What the layer found, in the request extensions.
+#[derive(Clone, Debug)]
+pub struct AuthContext {
+    /// The verified user; `None` for an anonymous request.
+    pub user: Option<Arc<User>>,
+    /// The [`Auth`] that validated it (for `logout` in a handler).
+    pub auth: Auth,
+}
+
+#[derive(Clone)]
+struct Settings {
+    auth: Auth,
+    exact: Vec<String>,
+    prefixes: Vec<String>,
+    cookie_name: Option<String>,
+    max_token_bytes: usize,
+}
+
+impl Settings {
+    fn is_public(&self, path: &str) -> bool {
+        self.exact.iter().any(|p| p == path) || self.prefixes.iter().any(|p| path.starts_with(p))
+    }
+}
+
+/// Authenticates requests with an [`Auth`]; see the [module documentation](self).
+#[derive(Clone)]
+pub struct AuthLayer {
+    settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLayer")
+            .field("public_exact", &self.settings.exact)
+            .field("public_prefixes", &self.settings.prefixes)
+            .field("cookie_name", &self.settings.cookie_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthLayer {
+    /// A layer with the public paths and cookie name of `auth`'s configuration.
+    pub fn new(auth: Auth) -> Self {
+        let config = auth.config();
+        let paths = config.public_paths.clone();
+        let cookie = config.auth_cookie_name.clone().filter(|c| !c.is_empty());
+        let max = auth.engine().config().max_token_bytes;
+        let layer = AuthLayer {
+            settings: Arc::new(Settings {
+                auth,
+                exact: Vec::new(),
+                prefixes: Vec::new(),
+                cookie_name: cookie,
+                max_token_bytes: max,
+            }),
+        };
+        layer.public_paths(paths)
+    }
+
+    /// Replace the public paths (an entry ending in `*` is a prefix). On these paths a
+    /// bad token makes the request anonymous instead of failing it.
+    pub fn public_paths<S: AsRef<str>>(mut self, paths: impl IntoIterator<Item = S>) -> Self {
+        let settings = Arc::make_mut(&mut self.settings);
+        settings.exact.clear();
+        settings.prefixes.clear();
+        for path in paths {
+            let path = path.as_ref();
+            match path.strip_suffix('*') {
+                Some(prefix) => settings.prefixes.push(prefix.to_owned()),
+                None => settings.exact.push(path.to_owned()),
+            }
+        }
+        self
+    }
+
+    /// Also read the token from this cookie (`None`: header only).
+    pub fn cookie_name(mut self, name: Option<&str>) -> Self {
+        Arc::make_mut(&mut self.settings).cookie_name = name.map(String::from);
+        self
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] wraps around the inner service.
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    settings: Arc<Settings>,
+}
+
+impl<S> std::fmt::Debug for AuthService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthService").finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Service<Request<B>> for AuthService<S>
+where
+    S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // The clone that was polled ready serves this request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let settings = self.settings.clone();
+        Box::pin(async move {
+            let outcome = match extract_token(
+                request.headers(),
+                settings.cookie_name.as_deref(),
+                settings.max_token_bytes,
+            ) {
+                Ok(None) => Ok(None),
+                Ok(Some(token)) => settings.auth.authenticate(&token).await.map(Some),
+                Err(error) => Err(error),
+            };
+            let user = match outcome {
+                Ok(user) => user.map(Arc::new),
+                Err(_) if settings.is_public(request.uri().path()) => None,
+                Err(error) => return Ok(error.into_response()),
+            };
+            request.extensions_mut().insert(AuthContext {
+                user,
+                auth: settings.auth.clone(),
+            });
+            inner.call(request).await
+        })
+    }
+}

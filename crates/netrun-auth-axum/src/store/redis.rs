@@ -1,0 +1,413 @@
+//! [`RedisStore`]: revocation state in Redis or Redis Cluster, shared with the Python
+//! `RedisStore` (same keyspace, same Lua scripts, same TTLs, same channel).
+//!
+//! - `check` is one round trip: `MGET` of the token, session and user keys, which share
+//!   the user's hash tag and so one Cluster slot.
+//! - Writes run the engine's scripts ([`netrun_auth::revocation::scripts`]) by
+//!   `EVALSHA`, loading them on `NOSCRIPT`.
+//! - Every operation is bounded by `redis_timeout_seconds`; an error, an unreachable
+//!   server or a late answer is a 503 `store_unavailable` (fail closed). Connections are
+//!   made lazily and remade by the client, so service resumes when Redis is back.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use netrun_auth::claims::now;
+use netrun_auth::revocation::{
+    decide, retain_until, scripts, Keyspace, RevocationState, SpendOutcome, MAX_SESSIONS_PER_USER,
+};
+use netrun_auth::token::IssuedPair;
+use netrun_auth::Claims;
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Script, Value};
+use tokio::sync::OnceCell;
+
+use crate::config::{AuthConfig, ConfigError};
+use crate::error::AuthError;
+
+/// The engine's scripts, each hashed once.
+struct Scripts {
+    set_flag: Script,
+    spend_refresh: Script,
+    revoke_user: Script,
+    register_session: Script,
+}
+
+static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
+    set_flag: Script::new(scripts::SET_FLAG),
+    spend_refresh: Script::new(scripts::SPEND_REFRESH),
+    revoke_user: Script::new(scripts::REVOKE_USER),
+    register_session: Script::new(scripts::REGISTER_SESSION),
+});
+
+#[derive(Clone)]
+enum Backend {
+    Single(ConnectionManager),
+    Cluster(Arc<Cluster>),
+}
+
+/// A Cluster client and its connection, made on first use.
+struct Cluster {
+    client: ClusterClient,
+    connection: OnceCell<ClusterConnection>,
+}
+
+/// A connection of either kind, for the `redis` crate's commands and scripts.
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Connection::Single(c) => c.req_packed_command(cmd),
+            Connection::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Connection::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Connection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Single(c) => c.get_db(),
+            Connection::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// Revocation store in Redis (single node) or Redis Cluster. Cheap to clone.
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    keys: Keyspace,
+    prefix: String,
+    channel: String,
+    timeout: Duration,
+    refresh_grace_seconds: i64,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.inner.backend {
+            Backend::Single(_) => "single node",
+            Backend::Cluster(_) => "cluster",
+        };
+        write!(
+            f,
+            "RedisStore({kind}, prefix={:?}, timeout={:?})",
+            self.inner.prefix, self.inner.timeout
+        )
+    }
+}
+
+impl RedisStore {
+    /// A store on the single node at `config.redis_url` (connected on first use).
+    pub fn single(config: &AuthConfig) -> Result<Self, ConfigError> {
+        let client = redis::Client::open(config.redis_url.as_str())
+            .map_err(|e| ConfigError(format!("redis_url: {}", redis_problem(&e))))?;
+        let timeout = timeout_of(config);
+        let manager_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let manager = ConnectionManager::new_lazy_with_config(client, manager_config)
+            .map_err(|e| ConfigError(format!("redis_url: {}", redis_problem(&e))))?;
+        Ok(Self::with_backend(Backend::Single(manager), config))
+    }
+
+    /// A store on the Redis Cluster reachable at these node URLs (default: `config.redis_url`);
+    /// the topology is discovered on first use.
+    pub fn cluster(config: &AuthConfig, nodes: &[String]) -> Result<Self, ConfigError> {
+        let nodes: Vec<&str> = if nodes.is_empty() {
+            vec![config.redis_url.as_str()]
+        } else {
+            nodes.iter().map(String::as_str).collect()
+        };
+        let timeout = timeout_of(config);
+        let client = ClusterClient::builder(nodes)
+            .connection_timeout(timeout)
+            .response_timeout(timeout)
+            .retries(2)
+            .min_retry_wait(10)
+            .max_retry_wait(200)
+            .build()
+            .map_err(|e| ConfigError(format!("redis_url: {}", redis_problem(&e))))?;
+        let backend = Backend::Cluster(Arc::new(Cluster {
+            client,
+            connection: OnceCell::new(),
+        }));
+        Ok(Self::with_backend(backend, config))
+    }
+
+    fn with_backend(backend: Backend, config: &AuthConfig) -> Self {
+        let inner = Inner {
+            backend,
+            keys: Keyspace::new(config.redis_key_prefix.clone()),
+            prefix: config.redis_key_prefix.clone(),
+            channel: format!("{}revocations", config.redis_key_prefix),
+            timeout: timeout_of(config),
+            refresh_grace_seconds: config.refresh_grace_seconds,
+        };
+        RedisStore {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The pub/sub channel every revocation write is announced on.
+    pub fn channel(&self) -> &str {
+        &self.inner.channel
+    }
+
+    /// Run `operation` on a connection, bounded by the timeout; any failure is a 503.
+    async fn run<T, F, Fut>(&self, operation: F) -> Result<T, AuthError>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let work = async {
+            let connection = match &self.inner.backend {
+                Backend::Single(manager) => Connection::Single(manager.clone()),
+                Backend::Cluster(cluster) => Connection::Cluster(
+                    cluster
+                        .connection
+                        .get_or_try_init(|| cluster.client.get_async_connection())
+                        .await?
+                        .clone(),
+                ),
+            };
+            operation(connection).await
+        };
+        match tokio::time::timeout(self.inner.timeout, work).await {
+            Ok(Ok(value)) => Ok(value),
+            _ => Err(AuthError::store_unavailable()),
+        }
+    }
+
+    /// `Err(token_revoked)` if the token, its session or its user is revoked. One `MGET`.
+    pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
+        let keys = self.inner.keys.check_keys(claims);
+        let (token, session, before): (Option<String>, Option<String>, Option<String>) = self
+            .run(|mut c| async move { redis::cmd("MGET").arg(&keys[..]).query_async(&mut c).await })
+            .await?;
+        let state = RevocationState {
+            token_revoked: token.is_some(),
+            session_revoked: claims.session_id.is_some() && session.is_some(),
+            user_revoked_before: match before {
+                None => None,
+                Some(v) => Some(
+                    v.parse::<i64>()
+                        .map_err(|_| AuthError::store_unavailable())?,
+                ),
+            },
+        };
+        Ok(decide(claims, state)?)
+    }
+
+    /// Remember a live session for `revoke_user` (the `register_session` script).
+    pub async fn register_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        expires_at: i64,
+    ) -> Result<(), AuthError> {
+        let key = self.inner.keys.sessions(user_id);
+        let member = self.inner.keys.session_member(session_id);
+        let until = retain_until(expires_at);
+        let now = now();
+        self.run(|mut c| async move {
+            SCRIPTS
+                .register_session
+                .key(key)
+                .arg(member)
+                .arg(until)
+                .arg(now)
+                .arg(MAX_SESSIONS_PER_USER)
+                .invoke_async::<i64>(&mut c)
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Revoke one token for as long as it could be presented.
+    pub async fn revoke_token(&self, claims: &Claims) -> Result<(), AuthError> {
+        let key = self.inner.keys.token(&claims.subject, &claims.jti);
+        self.set_flag(key, ttl(claims.expires_at, now())).await
+    }
+
+    /// Revoke every token of a session until `expires_at` (plus the margin).
+    pub async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        expires_at: i64,
+    ) -> Result<(), AuthError> {
+        let key = self.inner.keys.session(user_id, session_id);
+        self.set_flag(key, ttl(expires_at, now())).await
+    }
+
+    /// Revoke every token of `user_id` issued until now and each live session.
+    pub async fn revoke_user(&self, user_id: &str, ttl_seconds: i64) -> Result<(), AuthError> {
+        let now = now();
+        let keys = [
+            self.inner.keys.sessions(user_id),
+            self.inner.keys.user(user_id),
+        ];
+        let user_ttl = ttl(now + ttl_seconds, now);
+        let prefix = self.inner.keys.session_prefix(user_id);
+        let channel = self.inner.channel.clone();
+        self.run(|mut c| async move {
+            SCRIPTS
+                .revoke_user
+                .key(&keys[..])
+                .arg(now)
+                .arg(user_ttl)
+                .arg(prefix)
+                .arg(channel)
+                // The announcements made; this process keeps no mirror to apply them to.
+                .invoke_async::<Value>(&mut c)
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Spend refresh token `claims`, recording `successor` (the `spend_refresh` script,
+    /// with the engine's retry rule): spent, retried (the previous undelivered successor
+    /// is superseded) or reused (the script revokes the session in the same atomic step).
+    pub async fn spend_refresh(
+        &self,
+        claims: &Claims,
+        successor: &IssuedPair,
+        session_expires_at: i64,
+    ) -> Result<SpendOutcome, AuthError> {
+        let now = now();
+        let keys_of = &self.inner.keys;
+        let user = &claims.subject;
+        let (access, refresh) = (&successor.access, &successor.refresh);
+        let keys = [
+            keys_of.spent(user, &claims.jti),
+            keys_of.session(user, claims.session_id.as_deref().unwrap_or("")),
+        ];
+        let args = (
+            ttl(claims.expires_at, now),
+            ttl(session_expires_at, now),
+            self.inner.channel.clone(),
+            self.inner.refresh_grace_seconds,
+            keys_of.member(&refresh.jti),
+            keys_of.member(&access.jti),
+            keys_of.spent_prefix(user),
+            keys_of.token_prefix(user),
+            ttl(refresh.expires_at, now),
+            ttl(access.expires_at, now),
+        );
+        // `{code}` or `{code, announcement}`; this process keeps no mirror to apply it to.
+        let reply: Vec<Value> = self
+            .run(|mut c| async move {
+                SCRIPTS
+                    .spend_refresh
+                    .key(&keys[..])
+                    .arg(args.0)
+                    .arg(args.1)
+                    .arg(args.2)
+                    .arg(args.3)
+                    .arg(args.4)
+                    .arg(args.5)
+                    .arg(args.6)
+                    .arg(args.7)
+                    .arg(args.8)
+                    .arg(args.9)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        match reply.first() {
+            Some(Value::Int(code)) => Ok(SpendOutcome::from_script(*code)),
+            _ => Err(AuthError::store_unavailable()),
+        }
+    }
+
+    /// The refresh of `claims` hands out `successor`: register its session and mark the
+    /// spend delivered (the `register_session` script with the spent marker).
+    pub async fn complete_refresh(
+        &self,
+        claims: &Claims,
+        successor: &IssuedPair,
+    ) -> Result<(), AuthError> {
+        let keys_of = &self.inner.keys;
+        let user = &claims.subject;
+        let refresh = &successor.refresh;
+        let keys = [keys_of.sessions(user), keys_of.spent(user, &claims.jti)];
+        let member = keys_of.session_member(refresh.session_id.as_deref().unwrap_or(""));
+        let until = retain_until(refresh.expires_at);
+        let successor_member = keys_of.member(&refresh.jti);
+        let timeout_ms = self.inner.timeout.as_millis() as i64;
+        let now = now();
+        self.run(|mut c| async move {
+            SCRIPTS
+                .register_session
+                .key(&keys[..])
+                .arg(member)
+                .arg(until)
+                .arg(now)
+                .arg(MAX_SESSIONS_PER_USER)
+                .arg(successor_member)
+                .arg(timeout_ms)
+                .invoke_async::<i64>(&mut c)
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn set_flag(&self, key: String, ttl: i64) -> Result<(), AuthError> {
+        let channel = self.inner.channel.clone();
+        self.run(|mut c| async move {
+            SCRIPTS
+                .set_flag
+                .key(key)
+                .arg("1")
+                .arg(ttl)
+                .arg(channel)
+                // The announcement made; this process keeps no mirror to apply it to.
+                .invoke_async::<Value>(&mut c)
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+fn timeout_of(config: &AuthConfig) -> Duration {
+    Duration::from_secs_f64(config.redis_timeout_seconds)
+}
+
+/// Seconds an entry covering something that expires at `expires_at` must live (>= 1).
+fn ttl(expires_at: i64, now: i64) -> i64 {
+    (retain_until(expires_at) - now).max(1)
+}
+
+/// What is wrong with the URL, without repeating it (it may hold a password).
+fn redis_problem(error: &redis::RedisError) -> String {
+    format!("not a usable Redis URL ({:?})", error.kind())
+}

@@ -22,10 +22,32 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from ..http.support import Server
+from ..http.support import HERE, Server, base_env, start_server, uvicorn_args
 from .conftest import BOUND_SECONDS
 
 pytestmark = pytest.mark.parametrize("test_app_server", ["demo_app"], indirect=True)
+
+# Thousands of generated logins from one IP would lock the demo user out (the login guard
+# works): the demo app under fuzzing gets limits it never reaches.
+UNREACHED_LOGIN_LIMITS = {
+    "NETRUN_AUTH_LOGIN_MAX_FAILURES_PER_USERNAME": "1000000",
+    "NETRUN_AUTH_LOGIN_MAX_FAILURES_PER_IP": "1000000",
+}
+
+
+@pytest.fixture(scope="module")
+def test_app_server(request, key_files, tmp_path_factory) -> Iterator[Server]:
+    """The demo app as ``tests/conftest.py`` serves it, with unreached login limits."""
+    log = tmp_path_factory.mktemp("app") / f"{request.param}.log"
+    server = start_server(
+        uvicorn_args(f"apps:{request.param}", factory=True),
+        cwd=HERE,
+        env=base_env(**key_files.env(), **UNREACHED_LOGIN_LIMITS),
+        log=log,
+    )
+    yield server
+    server.stop()
+
 
 MAX_EXAMPLES = 50
 """Examples per operation, generation mode and authentication (fixed: the run is bounded)."""

@@ -1,31 +1,11 @@
-//! The engine names settings and keys in its own terms ([`Setting`], [`KeySlot`]); this
-//! module gives them the names of [`AuthConfig`](crate::AuthConfig) settings and their
-//! `NETRUN_AUTH_*` variables, as the Python binding does for the Python `AuthConfig`.
+//! The engine names settings and keys in its own terms ([`netrun_auth::Setting`],
+//! [`KeySlot`]); this module words its errors with the shared settings' names
+//! ([`netrun_auth::Setting::config_name`]) and their `NETRUN_AUTH_*` variables, as the
+//! Python binding does for the Python `AuthConfig`.
 
-use netrun_auth::{Error, KeySlot, Setting};
+use netrun_auth::{Error, KeySlot};
 
 use crate::config::ENV_PREFIX;
-
-/// The `AuthConfig` setting behind an engine setting (the engine's own name when this
-/// crate has no such setting).
-pub fn setting_name(setting: Setting) -> &'static str {
-    match setting {
-        Setting::Issuer => "jwt_issuer",
-        Setting::Audience => "jwt_audience",
-        Setting::Algorithm => "jwt_algorithm",
-        Setting::AllowedAlgorithms => "jwt_allowed_algorithms",
-        Setting::AccessTtl => "access_token_expire_minutes",
-        Setting::RefreshTtl => "refresh_token_expire_days",
-        Setting::Leeway => "leeway_seconds",
-        Setting::MaxTokenBytes => "max_token_bytes",
-        Setting::Argon2Memory => "password_argon2_memory_kib",
-        Setting::Argon2Iterations => "password_argon2_iterations",
-        Setting::Argon2Parallelism => "password_argon2_parallelism",
-        Setting::PasswordMinLength => "password_min_length",
-        Setting::PasswordMaxLength => "password_max_length",
-        other => other.name(),
-    }
-}
 
 /// `jwt_issuer` -> `NETRUN_AUTH_JWT_ISSUER`.
 pub fn variable(name: &str) -> String {
@@ -66,7 +46,7 @@ impl KeyLabels {
 pub fn describe(error: &Error, keys: &KeyLabels) -> String {
     let named = |name: &str, reason: &str| format!("{name}: {reason} ({})", variable(name));
     match error {
-        Error::Setting { setting, reason } => named(setting_name(*setting), reason),
+        Error::Setting { setting, reason } => named(setting.config_name(), reason),
         Error::Key {
             slot: Some(slot),
             reason,
@@ -78,6 +58,7 @@ pub fn describe(error: &Error, keys: &KeyLabels) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netrun_auth::Setting;
 
     #[test]
     fn settings_and_keys_are_named_by_their_variables() {

@@ -3,7 +3,7 @@
 //! its own), and the engine's names of settings and keys become the names of
 //! `AuthConfig` settings.
 
-use netrun_auth::{Error, ErrorKind, KeySlot, Setting};
+use netrun_auth::{Error, ErrorKind, KeySlot};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -23,32 +23,6 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::PasswordHash => "PasswordHashError",
         ErrorKind::Crypto => "NetrunAuthError",
         _ => "TokenInvalidError",
-    }
-}
-
-/// The `AuthConfig` setting behind an engine setting.
-fn setting_name(setting: Setting) -> &'static str {
-    match setting {
-        Setting::Issuer => "jwt_issuer",
-        Setting::Audience => "jwt_audience",
-        Setting::Algorithm => "jwt_algorithm",
-        Setting::AllowedAlgorithms => "jwt_allowed_algorithms",
-        Setting::AccessTtl => "access_token_expire_minutes",
-        Setting::RefreshTtl => "refresh_token_expire_days",
-        Setting::Leeway => "leeway_seconds",
-        Setting::MaxTokenBytes => "max_token_bytes",
-        Setting::Argon2Memory => "password_argon2_memory_kib",
-        Setting::Argon2Iterations => "password_argon2_iterations",
-        Setting::Argon2Parallelism => "password_argon2_parallelism",
-        Setting::PasswordMinLength => "password_min_length",
-        Setting::PasswordMaxLength => "password_max_length",
-        Setting::LoginWindow => "login_window_seconds",
-        Setting::LoginMaxFailuresPerUsername => "login_max_failures_per_username",
-        Setting::LoginMaxFailuresPerIp => "login_max_failures_per_ip",
-        Setting::LoginLockoutBase => "login_lockout_base_seconds",
-        Setting::LoginLockoutMax => "login_lockout_max_seconds",
-        Setting::LoginHashKey => "login_hash_key",
-        _ => "configuration",
     }
 }
 
@@ -98,7 +72,7 @@ impl KeyLabels {
 /// The message of an error, in the settings' Python names.
 fn message(error: &Error, keys: &KeyLabels) -> String {
     match error {
-        Error::Setting { setting, reason } => format!("{}: {reason}", setting_name(*setting)),
+        Error::Setting { setting, reason } => format!("{}: {reason}", setting.config_name()),
         Error::Key { slot, reason } => {
             format!("{}: {reason}", slot.map_or("key", |s| keys.name(s)))
         }

@@ -107,6 +107,35 @@ impl Setting {
     }
 }
 
+impl Setting {
+    /// The name of the shared `NETRUN_AUTH_*` setting this comes from (lowercase,
+    /// without the prefix): what the Python `AuthConfig` and the Rust front ends
+    /// call it, so that one `.env` and one error message serve both languages.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Setting::Issuer => "jwt_issuer",
+            Setting::Audience => "jwt_audience",
+            Setting::Algorithm => "jwt_algorithm",
+            Setting::AllowedAlgorithms => "jwt_allowed_algorithms",
+            Setting::AccessTtl => "access_token_expire_minutes",
+            Setting::RefreshTtl => "refresh_token_expire_days",
+            Setting::Leeway => "leeway_seconds",
+            Setting::MaxTokenBytes => "max_token_bytes",
+            Setting::Argon2Memory => "password_argon2_memory_kib",
+            Setting::Argon2Iterations => "password_argon2_iterations",
+            Setting::Argon2Parallelism => "password_argon2_parallelism",
+            Setting::PasswordMinLength => "password_min_length",
+            Setting::PasswordMaxLength => "password_max_length",
+            Setting::LoginWindow => "login_window_seconds",
+            Setting::LoginMaxFailuresPerUsername => "login_max_failures_per_username",
+            Setting::LoginMaxFailuresPerIp => "login_max_failures_per_ip",
+            Setting::LoginLockoutBase => "login_lockout_base_seconds",
+            Setting::LoginLockoutMax => "login_lockout_max_seconds",
+            Setting::LoginHashKey => "login_hash_key",
+        }
+    }
+}
+
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -29,8 +29,6 @@ use crate::error::{Error, Result};
 use crate::issuer;
 use crate::jws::Compact;
 
-/// Largest header segment looked at, in base64url characters.
-
 /// Settings of one outside issuer. Every field documents its default.
 #[derive(Debug, Clone)]
 pub struct OidcConfig {

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from . import _core
+from . import _core, audit
 from .exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -404,6 +404,7 @@ class OIDCProvider:
         assert issuer.discovery is not None
         url = issuer.discovery["jwks_uri"]
         assert url is not None
+        event: dict[str, Any] = {"issuer": issuer.discovery.get("issuer"), "jwks_uri": url}
         reported = False
         try:
             body = await self._get(url, verifier.max_jwks_bytes)
@@ -412,10 +413,13 @@ class OIDCProvider:
                 count = verifier.complete(ticket, body, self._clock())
             except NetrunAuthError as exc:
                 logger.warning("netrun_auth: JWKS %s refused, keeping the keys held: %s", url, exc)
+                audit.emit("jwks_refresh_failed", error_code=exc.code, **event)
                 return
             logger.info("netrun_auth: JWKS %s fetched: %d keys", url, count)
+            audit.emit("jwks_refreshed", keys=count, **event)
         except (httpx.HTTPError, _TooLarge, asyncio.TimeoutError) as exc:
             logger.warning("netrun_auth: JWKS %s unavailable: %s", url, _describe(exc))
+            audit.emit("jwks_refresh_failed", error_code="jwks_unavailable", **event)
         finally:
             if not reported:
                 verifier.fail(ticket, self._clock())

@@ -508,3 +508,27 @@ async def test_a_remembered_user_still_needs_a_valid_token(
     idp.rotate(drop_old=True)
     await provider.validate_token(idp.v2())  # the new key: one fetch, the old key is gone
     assert (await rejected(provider, token)).code == "unknown_key"
+
+
+@pytest.mark.parametrize(("mode", "code"), [("down", "jwks_unavailable"), ("garbage", None)])
+async def test_each_jwks_fetch_is_an_audit_event(
+    idp: EntraIdP, make_provider: Make, mode: str, code: str | None
+) -> None:
+    from netrun_auth import audit
+
+    events: list[dict[str, Any]] = []
+    previous = audit.set_handler(events.append)
+    try:
+        provider = make_provider(jwks_refetch_cooldown_seconds=0)
+        await provider.validate_token(idp.v2())
+        idp.mode = mode
+        await rejected(provider, idp.token(v2_claims(), key=idp.rotate()))
+    finally:
+        audit.set_handler(previous)
+    jwks = [e for e in events if e["event"].startswith("jwks_")]
+    assert [e["event"] for e in jwks] == ["jwks_refreshed", "jwks_refresh_failed"]
+    assert jwks[0]["keys"] >= 1 and jwks[0]["issuer"] and jwks[0]["jwks_uri"]
+    if code is not None:
+        assert jwks[1]["error_code"] == code
+    else:
+        assert jwks[1]["error_code"]  # the engine's code for a refused document

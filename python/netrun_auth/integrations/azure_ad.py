@@ -41,7 +41,17 @@ def _is_guid(text: str) -> bool:
 
 
 class AzureADConfig(BaseSettings):
-    """Entra ID settings: keyword arguments, then ``NETRUN_AUTH_AZURE_<NAME>`` variables, then ``.env``."""
+    """Entra ID settings: keyword arguments, then ``NETRUN_AUTH_AZURE_<NAME>`` variables, then ``.env``.
+
+    Raises:
+        ConfigurationError: a setting is missing or wrong (the message names it), e.g. a
+            multi-tenant ``tenant_id`` without ``allowed_tenants``, or a non-GUID tenant.
+
+    Example::
+
+        config = AzureADConfig(tenant_id="72f988bf-86f1-41af-91ab-2d7cd011db47",
+                               client_id="6e74172b-be56-4843-9ff4-e66a39bb12e3")
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="NETRUN_AUTH_AZURE_",

@@ -138,6 +138,13 @@ class _Issuer:
         allow_guests: bool,
         allow_http: bool,
     ) -> None:
+        if httpx.URL(discovery_url).scheme != "https" and not allow_http:
+            # The document names the keys: fetched over plain http, anyone on the path
+            # could name their own. Only loopback tests opt out (``insecure_http``).
+            raise ConfigurationError(
+                f"discovery_url: must be an https:// URL, got {discovery_url!r} "
+                "(insecure_http / insecure_http_authority allow http for loopback tests)"
+            )
         self.discovery_url = discovery_url
         self.expected_issuer = expected_issuer
         self.audiences = list(audiences)

@@ -454,6 +454,23 @@ def test_bad_oidc_settings_are_configuration_errors() -> None:
             OIDCProvider(OIDCConfig(**values))
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"issuer": "http://issuer.example"},
+        {"issuer": "https://issuer.example", "discovery_url": "http://issuer.example/d"},
+    ],
+)
+def test_a_plain_http_discovery_document_is_refused(values: dict[str, Any]) -> None:
+    """The discovery document names the keys: fetched over http, anyone on the path could
+    name theirs (only loopback tests opt in with ``insecure_http``)."""
+    from netrun_auth.oidc import OIDCConfig, OIDCProvider
+
+    with pytest.raises(ConfigurationError, match="https"):
+        OIDCProvider(OIDCConfig(audiences=["api"], **values))
+    OIDCProvider(OIDCConfig(audiences=["api"], insecure_http=True, **values))
+
+
 async def test_scheduled_refresh_runs_in_the_background(idp: EntraIdP) -> None:
     """Keys are refreshed every 12-24 h (jittered): the token that finds them due is
     validated with the held keys while the fetch runs beside it."""

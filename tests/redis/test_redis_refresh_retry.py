@@ -127,6 +127,24 @@ async def test_a_retry_after_a_503_gets_a_pair_and_keeps_the_session(
     await app.validate_token(other.access_token)
 
 
+async def test_a_retry_made_later_than_the_timeout_is_delivered_and_closes_the_window(
+    own_deployment: Deployment, app: JWTManager, user_id: str
+) -> None:
+    """The client retries a while after its 503 (longer than the store's timeout after
+    the spend ran): the retry's own completion must mark the spend delivered, or whoever
+    else holds the old refresh token could take the session over within the window."""
+    pair = await app.generate_token_pair(user_id)
+    await lost_refresh(app, own_deployment, pair)
+    await asyncio.sleep(app.config.redis_timeout_seconds + 0.3)
+
+    retried = await app.refresh_token(pair.refresh_token)
+    await app.validate_token(retried.access_token)
+    with pytest.raises(TokenReuseError):
+        await app.refresh_token(pair.refresh_token)  # the thief's replay
+    with pytest.raises(TokenRevokedError):
+        await app.validate_token(retried.access_token)
+
+
 @pytest.mark.parametrize("app", [1], indirect=True)
 async def test_a_replay_after_the_grace_window_is_still_reuse(
     own_deployment: Deployment, app: JWTManager, user_id: str

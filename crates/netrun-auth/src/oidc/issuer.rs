@@ -116,9 +116,13 @@ impl IssuerRule {
             if iss != self.issuer {
                 return Err(invalid("iss", "unexpected issuer"));
             }
-            if let (Tenants::Only(ids), Some(tid)) = (&self.tenants, tid) {
-                if !ids.is_empty() && !ids.contains(&tid.to_ascii_lowercase()) {
-                    return Err(invalid("tid", "tenant is not allowed"));
+            if let Tenants::Only(ids) = &self.tenants {
+                if !ids.is_empty() {
+                    // Tenants listed: a token must name one of them.
+                    let tid = tid.ok_or(Error::MissingClaim("tid"))?;
+                    if !ids.contains(&tid.to_ascii_lowercase()) {
+                        return Err(invalid("tid", "tenant is not allowed"));
+                    }
                 }
             }
             return Ok(());
@@ -207,6 +211,17 @@ mod tests {
         assert!(rule.check(&v2(T1), None).is_ok());
         assert!(rule.check(&v2(T2), Some(T2)).is_err());
         assert!(rule.check(&format!("{}/", v2(T1)), Some(T1)).is_err());
+    }
+
+    #[test]
+    fn exact_issuer_with_listed_tenants_needs_a_listed_tid() {
+        let rule = IssuerRule::new(&v2(T1), &[T1.to_owned()]).unwrap();
+        assert!(rule.check(&v2(T1), Some(T1)).is_ok());
+        assert_eq!(
+            rule.check(&v2(T1), None).unwrap_err(),
+            Error::MissingClaim("tid")
+        );
+        assert!(rule.check(&v2(T1), Some(T2)).is_err());
     }
 
     #[test]

@@ -57,8 +57,29 @@ pub fn normalize_username(raw: &[u8]) -> (String, UsernameForm) {
         form = UsernameForm::IllFormed;
     }
     let composed: String = text.nfkc().collect();
-    let folded: String = composed.trim().chars().default_case_fold().nfkc().collect();
+    let folded: String = composed
+        .trim_matches(is_padding)
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .default_case_fold()
+        .nfkc()
+        .collect();
     (folded, form)
+}
+
+/// What an app's own clean-up (Python's `str.strip()`) removes around a username:
+/// Unicode white space and the four information separators U+001C..U+001F.
+fn is_padding(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Format characters that render as nothing (zero-width space, joiners, word joiner,
+/// BOM, soft hyphen): `"al\u{200b}ice"` counts as `alice`.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}'
+    )
 }
 
 /// The client IP as the guard counts it: an IPv4 address (IPv4-mapped IPv6 included)
@@ -181,6 +202,16 @@ mod tests {
         assert_eq!(n("e\u{301}"), n("\u{e9}"));
         assert_ne!(n("alice"), n("alicf"));
         assert_eq!(normalize_username(b"bob").1, UsernameForm::WellFormed);
+    }
+
+    #[test]
+    fn invisible_and_separator_padding_is_the_same_username() {
+        let n = |s: &str| normalize_username(s.as_bytes()).0;
+        assert_eq!(n("alice\u{1f}"), "alice"); // Python's str.strip() removes it
+        assert_eq!(n("\u{1c}alice"), "alice");
+        assert_eq!(n("al\u{200b}ice"), "alice");
+        assert_eq!(n("\u{feff}alice\u{2060}"), "alice");
+        assert_eq!(n("ali\u{ad}ce"), "alice");
     }
 
     #[test]

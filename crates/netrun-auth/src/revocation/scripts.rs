@@ -26,8 +26,10 @@ return message
 /// (see the [module docs](super) of `revocation` for the rule).
 ///
 /// The spent marker's value records the spend until it is delivered:
-/// `"pending <spent at, Redis TIME in ms> <successor refresh member> <successor access
-/// member>"` (members are [`Keyspace::member`](super::Keyspace::member) names of the
+/// `"pending <first spend, Redis TIME in ms> <latest spend or retry, ms> <successor
+/// refresh member> <successor access member>"` (the grace window runs from the first
+/// spend; a completion counts if it runs within the caller's timeout of the latest, so a
+/// retry that is answered in time is delivered and closes the window; members are [`Keyspace::member`](super::Keyspace::member) names of the
 /// successor pair's `jti`s, issued before the spend); [`REGISTER_SESSION`] turns it into
 /// `"done"` when the refresh completes. Any other value (`"done"`, `"superseded"`, an
 /// older `"1"`) admits no retry.
@@ -50,10 +52,10 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local prior = redis.call('GET', KEYS[1])
 if not prior then
-  redis.call('SET', KEYS[1], 'pending ' .. now .. ' ' .. ARGV[5] .. ' ' .. ARGV[6], 'EX', ARGV[1])
+  redis.call('SET', KEYS[1], 'pending ' .. now .. ' ' .. now .. ' ' .. ARGV[5] .. ' ' .. ARGV[6], 'EX', ARGV[1])
   return {1}
 end
-local at, refresh, access = string.match(prior, '^pending (%d+) (%S+) (%S+)$')
+local at, _, refresh, access = string.match(prior, '^pending (%d+) (%d+) (%S+) (%S+)$')
 if at and refresh == ARGV[5] then
   return {1}
 end
@@ -64,7 +66,7 @@ if at and grace > 0 and now >= tonumber(at) and now - tonumber(at) <= grace
   redis.call('SET', key, '1', 'EX', ARGV[10])
   local message = ARGV[10] .. ' 1 ' .. key
   redis.call('PUBLISH', ARGV[3], message)
-  redis.call('SET', KEYS[1], 'pending ' .. at .. ' ' .. ARGV[5] .. ' ' .. ARGV[6], 'KEEPTTL')
+  redis.call('SET', KEYS[1], 'pending ' .. at .. ' ' .. now .. ' ' .. ARGV[5] .. ' ' .. ARGV[6], 'KEEPTTL')
   return {2, message}
 end
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
@@ -107,7 +109,8 @@ return messages
 /// kept ([`MAX_SESSIONS_PER_USER`](super::MAX_SESSIONS_PER_USER): past it the ones
 /// retained the shortest go first); for a refresh, the successor refresh member and the
 /// caller's timeout in ms. The spend is marked `done` only if it is still pending for
-/// this successor and this script runs within the timeout of the spend (Redis TIME): a
+/// this successor and this script runs within the timeout of its latest spend or retry
+/// (Redis TIME): a
 /// script that runs later (a paused server) may answer a caller that has given up, so
 /// its spend stays open to a retry.
 pub const REGISTER_SESSION: &str = r#"
@@ -117,10 +120,11 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -1 - tonumber(ARGV[4]))
 local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('EXPIREAT', KEYS[1], latest[2])
 if KEYS[2] then
-  local at, refresh = string.match(redis.call('GET', KEYS[2]) or '', '^pending (%d+) (%S+) ')
+  local marker = redis.call('GET', KEYS[2]) or ''
+  local last, refresh = string.match(marker, '^pending %d+ (%d+) (%S+) ')
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  if at and refresh == ARGV[5] and now - tonumber(at) <= tonumber(ARGV[6]) then
+  if last and refresh == ARGV[5] and now - tonumber(last) <= tonumber(ARGV[6]) then
     redis.call('SET', KEYS[2], 'done', 'KEEPTTL')
   end
 end

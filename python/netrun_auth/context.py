@@ -56,9 +56,12 @@ class AuthSettings:
         self.verify = getattr(jwt_manager, "verify", None)
         self.rbac_manager = rbac_manager
         self.cookie_name = cookie_name
-        self.max_token_bytes = max_token_bytes
+        providers = tuple(providers)
+        # Credentials are read up to the largest cap of any verifier (an identity
+        # provider's tokens may be larger than ours); each verifier applies its own.
+        self.max_token_bytes = max([max_token_bytes, *(_provider_cap(p) for p in providers)])
         own_issuer = getattr(getattr(jwt_manager, "config", None), "jwt_issuer", None)
-        self.router = IssuerRouter.of(own_issuer, providers, max_token_bytes)
+        self.router = IssuerRouter.of(own_issuer, providers, self.max_token_bytes)
 
     @classmethod
     def from_config(
@@ -213,3 +216,9 @@ class TokenCredentials(AuthCredentials):
     def token(self) -> str | None:
         """The raw, validated token."""
         return self._context.token
+
+
+def _provider_cap(provider: TokenProvider) -> int:
+    """The largest token ``provider`` reads (its ``config.max_token_bytes``; 0 if unsaid)."""
+    cap = getattr(getattr(provider, "config", None), "max_token_bytes", 0)
+    return cap if isinstance(cap, int) else 0

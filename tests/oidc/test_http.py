@@ -86,6 +86,20 @@ def test_own_and_entra_tokens_share_get_current_user(
 
 
 @routing
+def test_an_entra_token_larger_than_our_own_cap_is_read(mixed: Server, idp: EntraIdP) -> None:
+    """Entra tokens with many groups pass 8 KiB (our tokens' cap); the provider's own cap
+    (16 KiB) decides for them, ours still decides for our own tokens."""
+    big = idp.v2(groups=[f"{i:08d}-0000-0000-0000-000000000000" for i in range(260)])
+    assert 8192 < len(big) < 16384
+    with mixed.client() as client:
+        answer = client.get("/me", headers=bearer(big))
+        assert answer.status_code == 200, answer.text
+        huge = idp.v2(groups=[f"{i:08d}-0000-0000-0000-000000000000" for i in range(600)])
+        refused = client.get("/me", headers=bearer(huge))
+        assert refused.status_code == 401 and refused.json()["error"] == "token_too_large"
+
+
+@routing
 def test_unknown_issuers_and_bad_entra_tokens_are_401(mixed: Server, idp: EntraIdP) -> None:
     with mixed.client() as client:
         other_tenant = client.get("/me", headers=bearer(idp.v2(OTHER_TENANT)))

@@ -53,6 +53,12 @@ class Server:
 
         return httpx.Client(base_url=self.url, timeout=10.0, **kwargs)
 
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An async httpx client for this server (use it with ``async with``)."""
+        import httpx
+
+        return httpx.AsyncClient(base_url=self.url, timeout=10.0, **kwargs)
+
     def output(self) -> str:
         """What the process printed so far (stdout and stderr)."""
         return self.log.read_text(errors="replace")

@@ -11,15 +11,13 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from netrun_auth import AuthConfig, _core
 
-from ..http.support import ROOT, free_port, wait_for_port
+from ..http.support import ROOT, Server, free_port, wait_for_port
 from ..redis.redis_servers import RedisClusterNodes, RedisServer
 from ..redis.redis_servers import free_port as redis_port
 
@@ -74,32 +72,8 @@ def python_config(settings: dict[str, str], **overrides: object) -> AuthConfig:
     return AuthConfig(_env_file=None, **values)
 
 
-@dataclass
-class RustServer:
-    """The example server process."""
-
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, timeout=10.0)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+RustServer = Server
+"""The example server process: the shared support package's :class:`Server`."""
 
 
 @pytest.fixture

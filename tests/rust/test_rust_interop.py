@@ -22,7 +22,7 @@ async def test_python_mints_rust_answers_200(rust_server: Start, settings: dict[
     server = rust_server(settings)
     manager = JWTManager(python_config(settings))
     pair = await manager.generate_token_pair("alice", "org-1", ["admin"], ["items:read"])
-    async with server.client() as http:
+    async with server.async_client() as http:
         me = await http.get("/me", headers={"Authorization": f"Bearer {pair.access_token}"})
         assert me.status_code == 200, me.text
         assert me.json() == {
@@ -39,7 +39,7 @@ async def test_python_mints_rust_answers_200(rust_server: Start, settings: dict[
 async def test_rust_mints_python_validates(rust_server: Start, settings: dict[str, str]) -> None:
     server = rust_server(settings, "--insecure-test-routes")
     manager = JWTManager(python_config(settings))
-    async with server.client() as http:
+    async with server.async_client() as http:
         login = await http.post(
             "/login", json={"user_id": "bob", "organization_id": "org-2", "roles": ["viewer"]}
         )
@@ -59,7 +59,7 @@ async def test_rust_mints_python_validates(rust_server: Start, settings: dict[st
 
 async def test_both_publish_the_same_jwks(rust_server: Start, settings: dict[str, str]) -> None:
     server = rust_server(settings)
-    async with server.client() as http:
+    async with server.async_client() as http:
         jwks = (await http.get("/.well-known/jwks.json")).json()
     assert jwks == JWTManager(python_config(settings)).jwks()
     assert "d" not in jwks["keys"][0]
@@ -82,7 +82,7 @@ async def test_one_dotenv_serves_both_languages(
     assert config.access_token_expire_minutes == 7
     manager = JWTManager(config)
     pair = await manager.generate_token_pair("carol")
-    async with server.client() as http:
+    async with server.async_client() as http:
         me = await http.get("/me", headers={"Authorization": f"Bearer {pair.access_token}"})
         assert me.status_code == 200, server.output()
         login = (await http.post("/login", json={"user_id": "dan"})).json()
@@ -141,7 +141,7 @@ async def test_rejections_match_the_python_side(
     good = (await manager.generate_token_pair("mallory")).access_token
     token = make_token(good)
     status, body, challenge = await _python_rejection(manager, token)
-    async with server.client() as http:
+    async with server.async_client() as http:
         answer = await http.get("/me", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == status == 401
     assert answer.json() == body
@@ -153,7 +153,7 @@ async def test_missing_token_and_missing_role(rust_server: Start, settings: dict
     server = rust_server(settings)
     manager = JWTManager(python_config(settings))
     viewer = (await manager.generate_token_pair("vic", roles=["viewer"])).access_token
-    async with server.client() as http:
+    async with server.async_client() as http:
         anonymous = await http.get("/me")
         assert anonymous.status_code == 401
         assert anonymous.headers["www-authenticate"] == "Bearer"

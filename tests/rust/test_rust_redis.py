@@ -48,7 +48,7 @@ async def test_python_logout_is_seen_by_rust(
     manager = JWTManager(python_config(settings), client)
     pair = await manager.generate_token_pair(user_id)
     kept = await manager.generate_token_pair(user_id)
-    async with server.client() as http:
+    async with server.async_client() as http:
         assert (await _me(http, pair.access_token)).status_code == 200
         await manager.logout(pair.access_token)
         revoked = await _me(http, pair.access_token)
@@ -67,7 +67,7 @@ async def test_python_logout_all_is_seen_by_rust(
     )
     manager = JWTManager(python_config(settings), client)
     from_python = await manager.generate_token_pair(user_id)
-    async with server.client() as http:
+    async with server.async_client() as http:
         from_rust = (await http.post("/login", json={"user_id": user_id})).json()
         for token in (from_python.access_token, from_rust["access_token"]):
             assert (await _me(http, token)).status_code == 200
@@ -90,7 +90,7 @@ async def test_rust_logout_and_logout_all_are_seen_by_python(
     manager = JWTManager(python_config(settings), client)
     one = await manager.generate_token_pair(user_id)
     two = await manager.generate_token_pair(user_id)
-    async with server.client() as http:
+    async with server.async_client() as http:
         assert (await http.post("/logout", headers=_bearer(one.access_token))).status_code == 200
         with pytest.raises(TokenRevokedError):
             await manager.validate_token(one.access_token)
@@ -149,7 +149,7 @@ async def test_refresh_raced_between_python_and_rust_leaves_at_most_one_pair(
     )
     manager = JWTManager(python_config(settings), client)
     pair = await manager.generate_token_pair(user_id, roles=["viewer"])
-    async with server.client() as http:
+    async with server.async_client() as http:
         results = await asyncio.gather(
             *_racers(http, manager, pair.refresh_token), return_exceptions=True
         )
@@ -182,7 +182,7 @@ async def test_refresh_raced_without_retry_window_is_reuse_for_one(
     )
     manager = JWTManager(python_config(settings), client)
     pair = await manager.generate_token_pair(user_id, roles=["viewer"])
-    async with server.client() as http:
+    async with server.async_client() as http:
         results = await asyncio.gather(
             *_racers(http, manager, pair.refresh_token), return_exceptions=True
         )
@@ -216,7 +216,7 @@ async def test_rust_retries_a_refresh_whose_python_answer_was_lost(
     manager = JWTManager(python_config(settings), client)
     pair = await manager.generate_token_pair(user_id)
     lost = await _lose_a_python_refresh(manager, pair.refresh_token)
-    async with server.client() as http:
+    async with server.async_client() as http:
         retried = await http.post("/refresh", json={"refresh_token": pair.refresh_token})
         assert retried.status_code == 200, retried.text
         access = retried.json()["access_token"]
@@ -240,7 +240,7 @@ async def test_reuse_after_the_grace_window_revokes_the_family_for_both(
     pair = await manager.generate_token_pair(user_id)
     lost = await _lose_a_python_refresh(manager, pair.refresh_token)
     await asyncio.sleep(2.1)  # past the window (measured on the Redis clock)
-    async with server.client() as http:
+    async with server.async_client() as http:
         reuse = await http.post("/refresh", json={"refresh_token": pair.refresh_token})
         assert (reuse.status_code, reuse.json()["error"]) == (401, "token_reuse")
         for token in (pair.access_token, lost.access_token):
@@ -257,7 +257,7 @@ async def test_rust_reuse_revokes_the_family_for_python(
     manager = JWTManager(python_config(settings), client)
     pair = await manager.generate_token_pair(user_id)
     rotated = await manager.refresh_token(pair.refresh_token)
-    async with server.client() as http:
+    async with server.async_client() as http:
         reuse = await http.post("/refresh", json={"refresh_token": pair.refresh_token})
         assert (reuse.status_code, reuse.json()["error"]) == (401, "token_reuse")
     with pytest.raises(TokenRevokedError):
@@ -280,7 +280,7 @@ async def test_rust_fails_closed_while_redis_is_down_then_recovers(
         victim = own_deployment.node_for_key(key)
     else:
         victim = own_deployment
-    async with server.client() as http:
+    async with server.async_client() as http:
         assert (await _me(http, pair.access_token)).status_code == 200
         victim.kill()
         for _ in range(3):

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import redis.exceptions
 
-__all__ = ["Script", "bounded", "retried_once"]
+__all__ = ["Script", "bounded", "pipelined", "retried_once"]
 
 _T = TypeVar("_T")
 
@@ -54,6 +54,10 @@ class Script:
             await self._load(client, keys[0], cluster)
             return await client.evalsha(self.sha, len(keys), *keys, *args)
 
+    def queue(self, pipe: Any, keys: Sequence[str], args: Sequence[Any]) -> None:
+        """Add ``EVALSHA`` of this script to ``pipe`` (see :func:`pipelined`)."""
+        pipe.evalsha(self.sha, len(keys), *keys, *args)
+
     async def _load(self, client: Any, key: str, cluster: bool) -> None:
         if cluster:
             # The node that answered NOSCRIPT: the one serving the key's slot.
@@ -65,6 +69,39 @@ class Script:
             sha = sha.decode()
         if sha != self.sha:
             raise RuntimeError(f"Redis loaded script {self.name} under an unexpected digest")
+
+
+ScriptCall = tuple[Script, Sequence[str], Sequence[Any]]
+"""A script with its keys and arguments."""
+
+
+async def pipelined(
+    client: Any,
+    calls: Sequence[ScriptCall],
+    *,
+    cluster: bool,
+    before: Callable[[Any], None] | None = None,
+) -> list[Any]:
+    """Run ``calls`` in one non-transactional pipeline: one round trip (on a Cluster,
+    one per node, sent in parallel). ``before(pipe)`` may queue plain commands first;
+    their replies come first. A script that answers ``NOSCRIPT`` did not run: it is
+    loaded and run again alone (the others are not sent twice). Any other error raises.
+    """
+    pipe = client.pipeline(transaction=False)
+    skip = 0
+    if before is not None:
+        before(pipe)
+        skip = len(pipe)
+    for script, keys, args in calls:
+        script.queue(pipe, keys, args)
+    replies = list(await pipe.execute(raise_on_error=False))
+    for i, reply in enumerate(replies):
+        if i >= skip and isinstance(reply, redis.exceptions.NoScriptError):
+            script, keys, args = calls[i - skip]
+            replies[i] = await script.run(client, keys, args, cluster=cluster)
+        elif isinstance(reply, Exception):
+            raise reply
+    return replies
 
 
 def scripts(pairs: Sequence[tuple[str, str]]) -> dict[str, Script]:

@@ -80,25 +80,34 @@ async def pipelined(
     calls: Sequence[ScriptCall],
     *,
     cluster: bool,
-    before: Callable[[Any], None] | None = None,
+    commands: Sequence[tuple[Any, ...]] = (),
 ) -> list[Any]:
-    """Run ``calls`` in one non-transactional pipeline: one round trip (on a Cluster,
-    one per node, sent in parallel). ``before(pipe)`` may queue plain commands first;
-    their replies come first. A script that answers ``NOSCRIPT`` did not run: it is
-    loaded and run again alone (the others are not sent twice). Any other error raises.
+    """Run plain ``commands`` then script ``calls`` together: the replies in that order.
+
+    On a single node, one non-transactional pipeline (one round trip); a script that
+    answers ``NOSCRIPT`` did not run, so it is loaded and run again alone (the others
+    are not sent twice). On a Cluster (whose client refuses scripts in pipelines), each
+    is sent at once on its own, to the node of its keys: the round trips overlap. Any
+    other error raises.
     """
+    if cluster:
+        return list(
+            await asyncio.gather(
+                *(client.execute_command(*command) for command in commands),
+                *(script.run(client, keys, args, cluster=True) for script, keys, args in calls),
+            )
+        )
     pipe = client.pipeline(transaction=False)
-    skip = 0
-    if before is not None:
-        before(pipe)
-        skip = len(pipe)
+    for command in commands:
+        pipe.execute_command(*command)
     for script, keys, args in calls:
         script.queue(pipe, keys, args)
     replies = list(await pipe.execute(raise_on_error=False))
+    skip = len(commands)
     for i, reply in enumerate(replies):
         if i >= skip and isinstance(reply, redis.exceptions.NoScriptError):
             script, keys, args = calls[i - skip]
-            replies[i] = await script.run(client, keys, args, cluster=cluster)
+            replies[i] = await script.run(client, keys, args, cluster=False)
         elif isinstance(reply, Exception):
             raise reply
     return replies

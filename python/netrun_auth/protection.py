@@ -27,7 +27,8 @@ does only I/O:
   each step atomic under its lock);
 - with a ``redis.asyncio`` client (single node or Cluster), they are shared by every
   worker: ``check`` runs the engine's ``count_attempt`` script for the username and for
-  the IP in one pipeline (one round trip; each subject's keys share one slot);
+  the IP in one pipeline (one round trip; each subject's keys share one slot; on a
+  Cluster the two are sent at once, each to its node);
   ``failed`` after ``check`` sends nothing; ``succeeded`` is one pipeline (``DEL`` of
   the username's keys, ``give_back`` of the IP's attempt). A refused attempt that one
   subject had counted is given back (a second round trip, refusals only). Every key
@@ -381,6 +382,6 @@ class _RedisCounters:
                 self.client,
                 calls,
                 cluster=self._cluster,
-                before=lambda pipe: pipe.delete(*user_keys),
+                commands=[("DEL", *user_keys)],
             )
         )

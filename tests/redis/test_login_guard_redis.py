@@ -89,7 +89,7 @@ async def test_ip_lockout_covers_every_username(clients: Clients, prefix: str) -
 
 
 async def test_success_resets_the_username_not_the_ip(clients: Clients, prefix: str) -> None:
-    guard = LoginGuard(guard_config(prefix, login_max_failures_per_ip=4, **LONG), clients.new())
+    guard = LoginGuard(guard_config(prefix, login_max_failures_per_ip=4), clients.new())
     for _ in range(2):
         await guard.failed("carol", "203.0.113.5")
     await guard.succeeded("Carol", "203.0.113.5", user_id="u-carol")
@@ -255,12 +255,21 @@ async def attempt(guard: LoginGuard, username: str, ip: str, *, ok: bool = False
     return 401
 
 
+async def warm(guards: list[LoginGuard]) -> list[LoginGuard]:
+    """Each guard's client connected (a Cluster client loads its slot map on first use)."""
+    for guard in guards:
+        await guard.succeeded(f"warm-up-{uuid.uuid4().hex}", None)
+    return guards
+
+
 async def test_concurrent_attempts_on_two_workers_get_exactly_the_threshold(
     clients: Clients, prefix: str, username: str
 ) -> None:
     # Issue 14's race: 20 attempts on two workers all ``check`` before any fails.
-    config = guard_config(prefix, login_max_failures_per_username=5, **LONG)
-    workers = [LoginGuard(config, clients.new()), LoginGuard(config, clients.new())]
+    config = guard_config(
+        prefix, login_max_failures_per_username=5, redis_timeout_seconds=10.0, **LONG
+    )
+    workers = await warm([LoginGuard(config, clients.new()), LoginGuard(config, clients.new())])
     statuses = await asyncio.gather(
         *(attempt(workers[i % 2], username, f"192.0.2.{100 + i}") for i in range(20))
     )
@@ -270,8 +279,8 @@ async def test_concurrent_attempts_on_two_workers_get_exactly_the_threshold(
 async def test_concurrent_attempts_from_one_ip_get_exactly_its_threshold(
     clients: Clients, prefix: str
 ) -> None:
-    config = guard_config(prefix, login_max_failures_per_ip=4, **LONG)
-    workers = [LoginGuard(config, clients.new()), LoginGuard(config, clients.new())]
+    config = guard_config(prefix, login_max_failures_per_ip=4, redis_timeout_seconds=10.0, **LONG)
+    workers = await warm([LoginGuard(config, clients.new()), LoginGuard(config, clients.new())])
     statuses = await asyncio.gather(
         *(attempt(workers[i % 2], f"user-{i}-{prefix}", "198.51.100.44") for i in range(12))
     )

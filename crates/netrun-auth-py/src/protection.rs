@@ -5,8 +5,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use netrun_auth::protection::{
-    scripts, verdict, Count, Failure, Guard, LockoutPolicy, MemoryGuard,
-    SubjectHasher, Subjects, Verdict,
+    scripts, verdict, Count, Failure, Guard, LockoutPolicy, MemoryGuard, SubjectHasher, Subjects,
+    Verdict,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyString;

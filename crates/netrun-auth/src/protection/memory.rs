@@ -344,7 +344,7 @@ mod tests {
         assert_eq!(g.check(&subjects("x", ip), 1), None);
         let fifth = admitted(g.attempt(&subjects("e", ip), 2));
         assert_eq!(fifth.lockout_started, Some(2)); // first strike again, not the 2nd
-        // A success never gives back more than its own attempt.
+                                                    // A success never gives back more than its own attempt.
         let mut now = 2_000;
         for user in ["f", "g"] {
             admitted(g.attempt(&subjects(user, "i2"), now));

@@ -7,8 +7,9 @@
    ``netrun_testing``), with a ``JWTManager`` on Redis: round trips counted on the client
    (one per packed write: a pipeline is one) and commands counted by the server
    (``INFO stats`` ``total_commands_processed`` deltas, less the ``INFO`` calls), for a
-   login without the guard, a successful login with it (``check`` + ``succeeded``) and a
-   failed one (``check`` + ``failed``; nothing without the guard).
+   login without the guard, a successful login with it (``check`` + pair +
+   ``succeeded``), a failed one (``check`` + ``failed``) and a refused one (``check``
+   answering 429); without the guard a failed login sends nothing.
 2. Token validation with a ``LoginGuard`` on Redis alive in the process and a manager on
    the memory store: Redis commands during N ``validate_token`` calls (expected: 0).
 3. Audit logging off (the default: a ``NullHandler``) vs on (``INFO`` to a file through
@@ -16,7 +17,8 @@
    called in process (CPU us/request, best of interleaved rounds), for valid tokens
    (``validate_token`` only, no event) and for refused ones (one ``access_denied`` each).
 
-Prints figures only; nothing is asserted (timing is for reading, not for tests).
+Prints the figures and records them with ``bench/_results.py`` (``bench/results/
+bench_guard.json``); nothing is asserted (timing is for reading, not for tests).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import statistics
 import sys
 import tempfile
 import time
@@ -31,15 +34,16 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio
+from _results import Figure, record
+from _setup import bench_config, load, redis_url
 from fastapi import FastAPI
 from redis.asyncio.connection import Connection, ConnectionPool
 
 from netrun_auth import AuthConfig, JWTManager, audit
 from netrun_auth.dependencies import CurrentUser
+from netrun_auth.exceptions import TooManyAttemptsError
 from netrun_auth.middleware import AuthenticationMiddleware
 from netrun_auth.protection import LoginGuard
-from netrun_testing.keys import generate_key_pair
-from netrun_testing.redis_servers import RedisServer
 
 ROUND_TRIPS = 0
 STATUSES: set[int] = set()
@@ -54,21 +58,17 @@ class CountingConnection(Connection):
         await super().send_packed_command(command, check_health)
 
 
+SECTION = "Login guard and audit"
+FIGURES: list[Figure] = []
+
+
 def config(**extra: Any) -> AuthConfig:
-    pair = generate_key_pair("ed25519")
-    return AuthConfig(
-        _env_file=None,
-        jwt_issuer="bench",
-        jwt_audience="bench-api",
-        jwt_algorithm="EdDSA",
-        jwt_private_key=pair.private_pem,
-        jwt_public_key=pair.public_pem,
-        redis_timeout_seconds=2.0,
-        redis_key_prefix="netrun-bench-guard:",
-        login_max_failures_per_username=1_000_000,
-        login_max_failures_per_ip=1_000_000,
-        **extra,
-    )
+    values: dict[str, Any] = {
+        "login_max_failures_per_username": 1_000_000,
+        "login_max_failures_per_ip": 1_000_000,
+    }
+    values.update(extra)
+    return bench_config("netrun-bench-guard:", **values)
 
 
 class Counter:
@@ -98,10 +98,16 @@ async def logins(url: str, n: int) -> None:
     client = redis.asyncio.Redis(connection_pool=pool)
     manager = JWTManager(cfg, client)
     guard = LoginGuard(cfg, client)
+    # Every attempt on one username and IP is refused once the first lockout starts.
+    locking = LoginGuard(
+        config(login_max_failures_per_username=1, login_lockout_base_seconds=3600), client
+    )
     counter = Counter(url)
     await manager.generate_token_pair("warm-up")  # scripts loaded, connections open
     await guard.check("warm-up", "198.51.100.1")
+    await guard.succeeded("warm-up", "198.51.100.1")
     await guard.failed("warm-up", "198.51.100.1")
+    await locking.check("locked@example.com", "198.51.100.9")  # starts the lockout
 
     async def plain() -> None:
         for i in range(n):
@@ -118,15 +124,19 @@ async def logins(url: str, n: int) -> None:
             await guard.check(f"nobody-{i}@example.com", "198.51.100.8")
             await guard.failed(f"nobody-{i}@example.com", "198.51.100.8")
 
-    async def check_only() -> None:
-        for i in range(n):
-            await guard.check(f"user-{i}@example.com", "198.51.100.7")
+    async def refused() -> None:
+        for _ in range(n):
+            try:
+                await locking.check("locked@example.com", "198.51.100.9")
+            except TooManyAttemptsError:
+                continue
+            raise SystemExit("refused login: the attempt was admitted")
 
     rows = [
         ("login without the guard (generate_token_pair)", plain),
         ("successful login with the guard (check + pair + succeeded)", guarded_success),
-        ("guard.check alone", check_only),
         ("failed login with the guard (check + failed)", guarded_failure),
+        ("refused login (check: 429)", refused),
     ]
     print(f"\n## Logins against redis-server ({n} each)\n")
     print("| login | Redis commands / login | round trips / login |")
@@ -137,12 +147,34 @@ async def logins(url: str, n: int) -> None:
         measured[label] = (commands / n, trips / n)
         print(f"| {label} | {commands / n:.2f} | {trips / n:.2f} |")
     base = measured[rows[0][0]]
-    with_guard = measured[rows[1][0]]
+    added = {
+        "successful": measured[rows[1][0]][1] - base[1],
+        "failed": measured[rows[2][0]][1],
+        "refused": measured[rows[3][0]][1],
+    }
     print(
-        f"\nguard on a successful login: +{with_guard[1] - base[1]:.2f} round trips, "
-        f"+{with_guard[0] - base[0]:.2f} commands; on a failed login: "
-        f"{measured[rows[3][0]][1]:.2f} round trips (none without the guard)"
+        f"\nround trips the guard adds: successful login +{added['successful']:.2f}, "
+        f"failed +{added['failed']:.2f}, refused +{added['refused']:.2f} "
+        "(a login without the guard sends nothing for a failure)"
     )
+    notes = {
+        "successful": "check counts the attempt; succeeded clears the username and gives "
+        "the IP its attempt back (one pipeline)",
+        "failed": "check counts the attempt; failed after it sends nothing",
+        "refused": "check: count_attempt of username and IP in one pipeline, refused",
+    }
+    for kind, value in added.items():
+        FIGURES.append(
+            Figure(
+                section=SECTION,
+                name=f"Redis round trips the guard adds to a {kind} login",
+                value=round(value, 2),
+                unit="round trips",
+                goal="<= 1",
+                met=value <= 1.0 + 1e-9,
+                note=notes[kind],
+            )
+        )
     await client.aclose()
     await pool.disconnect()
     await counter.client.aclose()
@@ -164,6 +196,17 @@ async def validations(url: str, n: int) -> None:
     commands, _ = await counter.commands_during(validate)
     print(f"\n## Token validation with a Redis LoginGuard in the process ({n} validations)\n")
     print(f"Redis commands during the validations (memory store): {commands}")
+    FIGURES.append(
+        Figure(
+            section=SECTION,
+            name="Redis commands the guard adds to token validation",
+            value=commands,
+            unit="commands",
+            goal="= 0",
+            met=commands == 0,
+            note=f"{n} validate_token calls, a Redis LoginGuard alive in the process",
+        )
+    )
     await client.aclose()
     await counter.client.aclose()
 
@@ -219,7 +262,7 @@ async def audit_cost(n: int, rounds: int, log_dir: Path) -> None:
 
     for headers in (good, bad):
         await requests_cpu(app, headers, 500)  # warm-up
-    best: dict[tuple[str, bool], float] = {}
+    costs: dict[tuple[str, bool], list[float]] = {}
     for _ in range(rounds):
         for name, headers in (("valid token", good), ("refused token", bad)):
             for on in (False, True):
@@ -229,29 +272,44 @@ async def audit_cost(n: int, rounds: int, log_dir: Path) -> None:
                 expected = {200 if headers is good else 401}
                 if expected != STATUSES:
                     raise SystemExit(f"{name}: unexpected statuses {sorted(STATUSES)}")
-                key = (name, on)
-                best[key] = min(best.get(key, float("inf")), cost)
+                costs.setdefault((name, on), []).append(cost)
     audit_on(False)
     handler.close()
     lines = sum(1 for _ in (log_dir / "audit.jsonl").open())
+    machine_load = load()
     print(f"\n## Audit logging off vs on, HTTP path in process ({n} requests per case)\n")
+    print(f"Medians of {rounds} interleaved rounds; {machine_load}.\n")
     print("| requests | audit off CPU µs/req | audit on CPU µs/req | on / off |")
     print("|---|---:|---:|---:|")
     for name in ("valid token", "refused token"):
-        off, on = best[(name, False)], best[(name, True)]
+        off = statistics.median(costs[(name, False)])
+        on = statistics.median(costs[(name, True)])
         print(f"| {name} | {off:.1f} | {on:.1f} | {on / off:.3f} |")
+        FIGURES.append(
+            Figure(
+                section=SECTION,
+                name=f"HTTP request with audit logging on, {name}",
+                value=round(on, 1),
+                unit="CPU us/request",
+                peer="audit logging off (default)",
+                peer_value=round(off, 1),
+                ratio=round(off / on, 3),
+                goal=">= 0.95x",
+                met=off / on >= 0.95,
+                note=(
+                    "middleware + Depends(get_current_user), ASGI in process; "
+                    + ("no event per request" if name == "valid token" else "one access_denied")
+                    + f"; medians of {rounds} interleaved rounds; {machine_load}"
+                ),
+            )
+        )
     print(f"\n(audit records written while on: {lines})")
 
 
-async def main_async(args: argparse.Namespace) -> None:
+async def main_async(args: argparse.Namespace, url: str) -> None:
     with tempfile.TemporaryDirectory(prefix="netrun-bench-guard-") as tmp:
-        if args.redis:
-            await logins(args.redis, args.logins)
-            await validations(args.redis, args.validations)
-        else:
-            with RedisServer(Path(tmp) / "redis") as server:
-                await logins(server.url, args.logins)
-                await validations(server.url, args.validations)
+        await logins(url, args.logins)
+        await validations(url, args.validations)
         await audit_cost(args.requests, args.rounds, Path(tmp))
 
 
@@ -262,7 +320,10 @@ def main() -> int:
     parser.add_argument("--validations", type=int, default=10000)
     parser.add_argument("--requests", type=int, default=20000, help="per case, audit part")
     parser.add_argument("--rounds", type=int, default=10)
-    asyncio.run(main_async(parser.parse_args()))
+    args = parser.parse_args()
+    with redis_url(args.redis) as url:
+        asyncio.run(main_async(args, url))
+    print(f"\nfigures: {record('bench_guard', FIGURES)}")
     return 0
 
 

@@ -15,18 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import platform
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import redis.asyncio
+from _setup import bench_config, redis_url
 
-from netrun_auth import AuthConfig, JWTManager, MemoryStore, _core
-from netrun_testing.keys import generate_key_pair
-from netrun_testing.redis_servers import RedisServer
+from netrun_auth import JWTManager, MemoryStore, _core
 
 
 class NoStore:
@@ -37,20 +32,6 @@ class NoStore:
 
     async def register_session(self, user_id: str, session_id: str, expires_at: int) -> None:
         return None
-
-
-def config() -> AuthConfig:
-    pair = generate_key_pair("ed25519")
-    return AuthConfig(
-        _env_file=None,
-        jwt_issuer="bench",
-        jwt_audience="bench-api",
-        jwt_algorithm="EdDSA",
-        jwt_private_key=pair.private_pem,
-        jwt_public_key=pair.public_pem,
-        redis_timeout_seconds=2.0,
-        redis_key_prefix="netrun-bench:",
-    )
 
 
 async def rate_sequential(
@@ -93,7 +74,7 @@ async def rate_concurrent(
 
 
 async def run(args: argparse.Namespace, url: str) -> dict[str, float]:
-    cfg = config()
+    cfg = bench_config("netrun-bench:")
     engine_only = JWTManager(cfg, store=NoStore())  # type: ignore[arg-type]
     memory = engine_only.with_store(MemoryStore())
     client = redis.asyncio.from_url(url)
@@ -127,13 +108,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    if args.redis is not None:
-        rates = asyncio.run(run(args, args.redis))
-    else:
-        if shutil.which("redis-server") is None:
-            sys.exit("redis-server not found: install it or pass --redis URL")
-        with tempfile.TemporaryDirectory() as workdir, RedisServer(Path(workdir)) as server:
-            rates = asyncio.run(run(args, server.url))
+    with redis_url(args.redis) as url:
+        rates = asyncio.run(run(args, url))
 
     base = rates["engine only (no store)"]
     print(f"# {platform.python_implementation()} {platform.python_version()}, "

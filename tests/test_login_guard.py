@@ -178,3 +178,90 @@ def test_exception_clamps_retry_after() -> None:
     assert TooManyAttemptsError(retry_after=0).retry_after == 1
     error = TooManyAttemptsError(retry_after=30, details={"hint": "wait"})
     assert error.details == {"hint": "wait", "retry_after": 30}
+
+
+LONG = {"login_lockout_base_seconds": 60, "login_lockout_max_seconds": 120}
+"""Lockouts that outlast any test."""
+
+
+async def _attempt(guard: LoginGuard, username: str, ip: str, *, ok: bool = False) -> int:
+    """One login: check, a pause (the password check: every other attempt may run),
+    then the outcome. Returns the status the route would answer."""
+    try:
+        await guard.check(username, ip)
+    except TooManyAttemptsError as locked:
+        assert locked.retry_after >= 1
+        return 429
+    await asyncio.sleep(0.01)
+    if ok:
+        await guard.succeeded(username, ip)
+        return 200
+    await guard.failed(username, ip)
+    return 401
+
+
+async def test_concurrent_attempts_get_exactly_the_threshold() -> None:
+    # The race of issue 14: 20 attempts that all pass ``check`` before any of them
+    # reports its failure. Only 3 (the threshold) may reach the password check.
+    events: list[dict[str, Any]] = []
+    guard = make_guard(events, login_max_failures_per_ip=100, **LONG)
+    statuses = await asyncio.gather(*(_attempt(guard, "ivan", "192.0.2.20") for _ in range(20)))
+    assert sorted(statuses) == [401] * 3 + [429] * 17
+    names = [e["event"] for e in events]
+    assert names.count("login_failed") == 3 and names.count("login_locked") == 17
+    assert [e.get("lockout_started") for e in events if e["event"] == "login_failed"].count(
+        True
+    ) == 1
+
+
+async def test_concurrent_attempts_from_one_ip_get_exactly_its_threshold() -> None:
+    guard = make_guard(login_max_failures_per_username=100, **LONG)
+    statuses = await asyncio.gather(
+        *(_attempt(guard, f"user-{i}", "192.0.2.21") for i in range(20))
+    )
+    assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+async def test_refused_attempts_count_against_neither_subject() -> None:
+    guard = make_guard(**LONG)
+    for _ in range(3):
+        await _attempt(guard, "judy", "192.0.2.30")
+    # judy is locked: 10 more attempts from another IP are refused, and that IP
+    # (threshold 5) has counted none of them.
+    for _ in range(10):
+        assert await _attempt(guard, "judy", "192.0.2.31") == 429
+    assert [await _attempt(guard, f"other-{i}", "192.0.2.31") for i in range(5)] == [401] * 5
+    assert await _attempt(guard, "other-5", "192.0.2.31") == 429
+
+
+async def test_a_success_gives_back_only_its_own_attempt() -> None:
+    guard = make_guard(**LONG)
+    ip = "192.0.2.40"
+    # 4 failures from the IP, then a success that was its 5th attempt (the threshold):
+    # that attempt started the IP's lockout, and the success ends it.
+    for i in range(4):
+        assert await _attempt(guard, f"f-{i}", ip) == 401
+    assert await _attempt(guard, "karl", ip, ok=True) == 200
+    assert await _attempt(guard, "f-4", ip) == 401  # the 5th failure: now locked
+    assert await _attempt(guard, "f-5", ip) == 429
+    # A success without a check of its own gives nothing back.
+    await guard.succeeded("karl", ip)
+    assert await _attempt(guard, "f-6", ip) == 429
+
+
+async def test_a_good_login_clears_the_username() -> None:
+    guard = make_guard(login_max_failures_per_ip=100)
+    for _ in range(2):
+        assert await _attempt(guard, "lena", "192.0.2.50") == 401
+    assert await _attempt(guard, "lena", "192.0.2.50", ok=True) == 200
+    assert [await _attempt(guard, "lena", "192.0.2.50") for _ in range(4)] == [401] * 3 + [429]
+
+
+async def test_failed_after_check_counts_once_and_alone_counts_too() -> None:
+    guard = make_guard(login_max_failures_per_ip=100)
+    await guard.check("mike", "192.0.2.60")
+    assert await guard.failed("mike", "192.0.2.60") is None  # the check's attempt
+    assert await guard.failed("mike", "192.0.2.60") is None  # no check: counted here
+    assert await guard.failed("mike", "192.0.2.60") == 1  # the 3rd: lockout
+    with pytest.raises(TooManyAttemptsError):
+        await guard.check("mike", "192.0.2.60")

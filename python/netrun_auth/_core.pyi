@@ -363,7 +363,30 @@ class LoginGuardCore:
     def keys(self, subjects: LoginSubjects) -> tuple[list[str], list[str]]:
         """(failures, strikes, lock) keys of the username, then of the IP."""
     def script_args(self, ip: bool) -> list[int]:
-        """ARGV of the ``record_failure`` script for the username or the IP."""
+        """ARGV of the ``count_attempt`` script for the username or the IP."""
+    def give_back_args(self, ip: bool, strike: int) -> list[int]:
+        """ARGV of the ``give_back`` script for a subject kind and the strike to give back."""
+    def verdict(self, username: Sequence[int], ip: Sequence[int]) -> LoginVerdict:
+        """The verdict of an attempt from the ``count_attempt`` replies of its username and IP."""
+    def failure(self, username: Sequence[int], ip: Sequence[int]) -> tuple[bool, int | None]:
+        """A failure counted on its own, from the ``count_attempt`` replies:
+        (a lockout started now, seconds to wait or None)."""
+
+@final
+class LoginVerdict:
+    """What a login attempt gets: admitted (check the password) or refused (429)."""
+
+    @property
+    def admitted(self) -> bool: ...
+    @property
+    def retry_after(self) -> int | None:
+        """Refused: seconds to wait; admitted: the lockout this attempt started, else None."""
+    @property
+    def ip_strike(self) -> int | None:
+        """Admitted: the strike of the IP lockout this attempt started (0: none); refused: None."""
+    @property
+    def give_back(self) -> tuple[int | None, int | None]:
+        """Refused: the strikes to give back (username, ip), None where nothing was counted."""
 
 @final
 class LoginSubjects:
@@ -382,15 +405,13 @@ class MemoryLoginGuard:
     """One process's login failures and lockouts."""
 
     def __new__(cls, core: LoginGuardCore) -> MemoryLoginGuard: ...
-    def check(self, subjects: LoginSubjects) -> int | None:
-        """Seconds to wait while the username or the IP is locked out, else None."""
+    def attempt(self, subjects: LoginSubjects) -> LoginVerdict:
+        """Count an attempt against both subjects, atomically (refused while locked)."""
     def failed(self, subjects: LoginSubjects) -> tuple[bool, int | None]:
-        """Record a failure: (a lockout started now, seconds to wait or None)."""
-    def succeeded(self, subjects: LoginSubjects) -> None: ...
+        """Record a failure no attempt counted: (a lockout started now, seconds or None)."""
+    def succeeded(self, subjects: LoginSubjects, ip_strike: int | None) -> None:
+        """Clear the username; ``ip_strike`` (the attempt's) gives the IP its attempt back."""
     def __len__(self) -> int: ...
-
-def login_retry_after(remaining_ms: int) -> int | None:
-    """Retry-After seconds for a lockout with ``remaining_ms`` left (PTTL), else None."""
 
 def login_guard_scripts() -> list[tuple[str, str]]:
     """The Lua scripts of the Redis login guard, by name."""

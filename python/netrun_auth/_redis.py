@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import redis.exceptions
 
-__all__ = ["Script", "bounded", "retried_once"]
+__all__ = ["Script", "bounded", "pipelined", "retried_once"]
 
 _T = TypeVar("_T")
 
@@ -54,6 +54,10 @@ class Script:
             await self._load(client, keys[0], cluster)
             return await client.evalsha(self.sha, len(keys), *keys, *args)
 
+    def queue(self, pipe: Any, keys: Sequence[str], args: Sequence[Any]) -> None:
+        """Add ``EVALSHA`` of this script to ``pipe`` (see :func:`pipelined`)."""
+        pipe.evalsha(self.sha, len(keys), *keys, *args)
+
     async def _load(self, client: Any, key: str, cluster: bool) -> None:
         if cluster:
             # The node that answered NOSCRIPT: the one serving the key's slot.
@@ -65,6 +69,48 @@ class Script:
             sha = sha.decode()
         if sha != self.sha:
             raise RuntimeError(f"Redis loaded script {self.name} under an unexpected digest")
+
+
+ScriptCall = tuple[Script, Sequence[str], Sequence[Any]]
+"""A script with its keys and arguments."""
+
+
+async def pipelined(
+    client: Any,
+    calls: Sequence[ScriptCall],
+    *,
+    cluster: bool,
+    commands: Sequence[tuple[Any, ...]] = (),
+) -> list[Any]:
+    """Run plain ``commands`` then script ``calls`` together: the replies in that order.
+
+    On a single node, one non-transactional pipeline (one round trip); a script that
+    answers ``NOSCRIPT`` did not run, so it is loaded and run again alone (the others
+    are not sent twice). On a Cluster (whose client refuses scripts in pipelines), each
+    is sent at once on its own, to the node of its keys: the round trips overlap. Any
+    other error raises.
+    """
+    if cluster:
+        return list(
+            await asyncio.gather(
+                *(client.execute_command(*command) for command in commands),
+                *(script.run(client, keys, args, cluster=True) for script, keys, args in calls),
+            )
+        )
+    pipe = client.pipeline(transaction=False)
+    for command in commands:
+        pipe.execute_command(*command)
+    for script, keys, args in calls:
+        script.queue(pipe, keys, args)
+    replies = list(await pipe.execute(raise_on_error=False))
+    skip = len(commands)
+    for i, reply in enumerate(replies):
+        if i >= skip and isinstance(reply, redis.exceptions.NoScriptError):
+            script, keys, args = calls[i - skip]
+            replies[i] = await script.run(client, keys, args, cluster=False)
+        elif isinstance(reply, Exception):
+            raise reply
+    return replies
 
 
 def scripts(pairs: Sequence[tuple[str, str]]) -> dict[str, Script]:

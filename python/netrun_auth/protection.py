@@ -3,43 +3,63 @@
 A login route asks the guard before checking the password and tells it the outcome::
 
     guard = LoginGuard(config, redis_client)           # or LoginGuard(config): one process
-    await guard.check(form.username, client_ip)        # TooManyAttemptsError (429) if locked
+    await guard.check(form.username, client_ip)        # counts the attempt, or 429
     if not password_ok:
         await guard.failed(form.username, client_ip)
         raise AuthenticationError(...)                 # the same 401 for unknown usernames
     await guard.succeeded(form.username, client_ip, user_id=user.id)
 
+``check`` counts the attempt before its outcome is known, in one atomic step with the
+refusal, so concurrent attempts cannot slip past the threshold together: at most
+``login_max_failures_per_username`` attempts on a username (and
+``login_max_failures_per_ip`` from an IP) reach the password check until a lockout
+ends. ``failed`` confirms the attempt ``check`` counted (no I/O); ``succeeded`` clears
+the username and gives the IP its attempt back. An attempt that never reports its
+outcome (an exception, a cancelled request) stays counted, as a failure.
+
 The rule lives in the Rust engine (``netrun_auth._core.LoginGuardCore``): the policy
 from ``AuthConfig`` (``NETRUN_AUTH_LOGIN_*``), username normalisation (NFKC, case
 folding), the keyed hashes that stand for usernames and IPs (they are never stored in
-clear), the Redis key names and the Lua script. This module does only I/O:
+clear), the Redis key names, the Lua scripts and the verdict of an attempt. This module
+does only I/O:
 
-- without a Redis client, counters live in this process (``_core.MemoryLoginGuard``);
+- without a Redis client, counters live in this process (``_core.MemoryLoginGuard``,
+  each step atomic under its lock);
 - with a ``redis.asyncio`` client (single node or Cluster), they are shared by every
-  worker: ``check`` is one round trip (``PTTL`` of two lock keys, ``EXISTS`` of the
-  username's counters), ``failed`` runs the engine's script once per subject (in
-  parallel; each subject's keys share one slot), ``succeeded`` is one ``DEL``, or
-  nothing when this request's ``check`` saw no counters to clear. Every key has a TTL.
+  worker: ``check`` runs the engine's ``count_attempt`` script for the username and for
+  the IP in one pipeline (one round trip; each subject's keys share one slot; on a
+  Cluster the two are sent at once, each to its node);
+  ``failed`` after ``check`` sends nothing; ``succeeded`` is one pipeline (``DEL`` of
+  the username's keys, ``give_back`` of the IP's attempt). A refused attempt that one
+  subject had counted is given back (a second round trip, refusals only). Every key
+  has a TTL.
 - Redis down or slower than ``redis_timeout_seconds``: fail closed with
   :class:`~netrun_auth.exceptions.StoreUnavailableError` (503).
 
+``check`` and its ``failed``/``succeeded`` are paired through the request's context
+(the asyncio task): call them from the same request. A ``failed`` without a ``check``
+before it counts the failure itself (as the guard always did); a ``succeeded`` without
+one clears the username only.
+
 The guard never learns whether a username exists, so unknown usernames are counted
 exactly like known ones. Events go to :mod:`netrun_auth.audit`: ``login_locked``
-(an attempt refused), ``login_failed`` (``lockout_started`` when it started one),
-``login_succeeded``, ``store_unavailable``.
+(an attempt refused), ``login_failed`` (``lockout_started`` when its attempt started
+one), ``login_succeeded``, ``store_unavailable``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _core, audit
 from .config import AuthConfig
 from .exceptions import ConfigurationError, StoreUnavailableError, TooManyAttemptsError
+
+if TYPE_CHECKING:
+    from ._redis import ScriptCall
 
 __all__ = ["LoginGuard"]
 
@@ -69,7 +89,7 @@ class LoginGuard:
 
         guard = LoginGuard(config, redis_client)        # LoginGuard(config): this process only
 
-        await guard.check(username, client_ip)          # 429 while locked out
+        await guard.check(username, client_ip)          # counts the attempt; 429 if locked
         if not passwords.verify_password(attempt, stored_hash):
             await guard.failed(username, client_ip)
             raise AuthenticationError("Invalid username or password")
@@ -125,11 +145,28 @@ class LoginGuard:
             )
             raise
 
-    async def check(self, username: str, ip: str | None) -> None:
-        """Refuse a login attempt while ``username`` or ``ip`` is locked out.
+    def _take(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict | None:
+        """The verdict of the attempt this request's ``check`` counted for these
+        subjects, taken (a second ``failed``/``succeeded`` finds nothing)."""
+        counted = _COUNTED.get()
+        if counted is None:
+            return None
+        _COUNTED.set(None)
+        guard, username_id, ip_id, verdict = counted
+        if guard is not self or (username_id, ip_id) != (subjects.username, subjects.ip):
+            return None
+        return verdict
 
-        Call it before checking the password. ``ip`` may be ``None`` (then only the
-        username counts).
+    async def check(self, username: str, ip: str | None) -> None:
+        """Count a login attempt by ``username`` from ``ip``, or refuse it while either
+        is locked out.
+
+        Call it before checking the password, then ``failed`` or ``succeeded`` from the
+        same request. Counting and refusing are one atomic step (in Redis: the engine's
+        script), so of concurrent attempts at most the threshold's number get through;
+        the attempt that reaches a threshold is admitted and starts the lockout. A
+        refused attempt counts against neither the username nor the IP. ``ip`` may be
+        ``None`` (every such client is one subject).
 
         Raises:
             TooManyAttemptsError: while locked out (429, ``code="too_many_attempts"``);
@@ -138,29 +175,42 @@ class LoginGuard:
             TypeError: when ``username`` is not a ``str`` or ``ip`` neither ``str`` nor None.
         """
         subjects = self._subjects(username, ip)
-        retry_after = await self._call(self._store.check(subjects))
-        if retry_after is not None:
-            audit.emit(
-                "login_locked",
-                on_event=self.on_event,
-                username_id=subjects.username,
-                client_ip=ip,
-                retry_after=retry_after,
-                error_code=TooManyAttemptsError.default_code,
-                status_code=TooManyAttemptsError.status_code,
-            )
-            raise TooManyAttemptsError(retry_after=retry_after)
+        _COUNTED.set(None)
+        verdict = await self._call(self._store.attempt(subjects))
+        if verdict.admitted:
+            _COUNTED.set((self, subjects.username, subjects.ip, verdict))
+            return
+        retry_after = verdict.retry_after or 1
+        audit.emit(
+            "login_locked",
+            on_event=self.on_event,
+            username_id=subjects.username,
+            client_ip=ip,
+            retry_after=retry_after,
+            error_code=TooManyAttemptsError.default_code,
+            status_code=TooManyAttemptsError.status_code,
+        )
+        raise TooManyAttemptsError(retry_after=retry_after)
 
     async def failed(self, username: str, ip: str | None) -> int | None:
         """Record a failed login. Returns the seconds to wait when the username or the
-        IP is now locked out (this failure may have started the lockout), else ``None``.
+        IP is now locked out (this failure's attempt started the lockout, or, for a
+        failure no ``check`` counted, the subject was already locked), else ``None``.
+
+        After this request's ``check`` the attempt is already counted: nothing is sent.
+        Without one, the failure is counted here, against each subject not locked out.
 
         Raises:
             StoreUnavailableError: when Redis does not answer (503).
             TypeError: as :meth:`check` does.
         """
         subjects = self._subjects(username, ip)
-        started, retry_after = await self._call(self._store.failed(subjects))
+        verdict = self._take(subjects)
+        if verdict is not None:
+            retry_after = verdict.retry_after
+            started = retry_after is not None
+        else:
+            started, retry_after = await self._call(self._store.failed(subjects))
         audit.emit(
             "login_failed",
             on_event=self.on_event,
@@ -179,8 +229,9 @@ class LoginGuard:
         user_id: str | None = None,
         organization_id: str | None = None,
     ) -> None:
-        """Record a successful login: the username's failures and lockout history are
-        cleared (the IP's are not, so a valid account cannot reset an attacker's IP).
+        """Record a successful login: the username's failures, lockout and lockout
+        history are cleared; the IP gets back the attempt this request's ``check``
+        counted, and nothing more (so a valid account cannot reset an attacker's IP).
 
         ``user_id``/``organization_id`` go into the ``login_succeeded`` audit event.
 
@@ -189,7 +240,9 @@ class LoginGuard:
             TypeError: as :meth:`check` does.
         """
         subjects = self._subjects(username, ip)
-        await self._call(self._store.succeeded(subjects))
+        verdict = self._take(subjects)
+        ip_strike = verdict.ip_strike if verdict is not None else None
+        await self._call(self._store.succeeded(subjects, ip_strike))
         audit.emit(
             "login_succeeded",
             on_event=self.on_event,
@@ -225,6 +278,14 @@ def _hash_key(config: AuthConfig, *, shared: bool) -> tuple[bytes | None, bytes 
     return None, material
 
 
+_COUNTED: contextvars.ContextVar[tuple[LoginGuard, str, str, _core.LoginVerdict] | None] = (
+    contextvars.ContextVar("netrun_auth_login_counted", default=None)
+)
+"""The attempt this request (context) counted: ``(guard, username id, ip id, verdict)``.
+Set by an admitting ``check``, taken by the ``failed`` or ``succeeded`` of the same
+guard and subjects."""
+
+
 class _MemoryCounters:
     """Counters of this process (the engine's memory guard)."""
 
@@ -233,23 +294,14 @@ class _MemoryCounters:
     def __init__(self, core: _core.LoginGuardCore) -> None:
         self._guard = _core.MemoryLoginGuard(core)
 
-    async def check(self, subjects: _core.LoginSubjects) -> int | None:
-        return self._guard.check(subjects)
+    async def attempt(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
+        return self._guard.attempt(subjects)
 
     async def failed(self, subjects: _core.LoginSubjects) -> tuple[bool, int | None]:
         return self._guard.failed(subjects)
 
-    async def succeeded(self, subjects: _core.LoginSubjects) -> None:
-        self._guard.succeeded(subjects)
-
-
-_NOTHING_TO_CLEAR: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "netrun_auth_login_nothing_to_clear", default=None
-)
-"""The failures key of the username whose ``check``, in this request (context), found
-no failures nor strikes to clear, so that its ``succeeded`` needs no ``DEL``. Set by
-``check``, reset by ``failed``; a ``succeeded`` in another context (or for another
-username) does the ``DEL`` as ever."""
+    async def succeeded(self, subjects: _core.LoginSubjects, ip_strike: int | None) -> None:
+        self._guard.succeeded(subjects, ip_strike)
 
 
 class _RedisCounters:
@@ -274,7 +326,9 @@ class _RedisCounters:
         from . import _redis
 
         self._redis = _redis
-        self._script = _redis.scripts(_core.login_guard_scripts())["record_failure"]
+        scripts = _redis.scripts(_core.login_guard_scripts())
+        self._count = scripts["count_attempt"]
+        self._give_back = scripts["give_back"]
 
     async def _io(self, operation: Awaitable[_T]) -> _T:
         try:
@@ -282,36 +336,52 @@ class _RedisCounters:
         except Exception as exc:
             raise StoreUnavailableError() from exc
 
-    async def check(self, subjects: _core.LoginSubjects) -> int | None:
-        user_keys, ip_keys = self._core.keys(subjects)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.pttl(user_keys[2])
-        pipe.pttl(ip_keys[2])
-        pipe.exists(user_keys[0], user_keys[1])  # anything for ``succeeded`` to clear?
-        user_ms, ip_ms, dirty = await self._io(pipe.execute())
-        _NOTHING_TO_CLEAR.set(None if int(dirty) else user_keys[0])
-        return _core.login_retry_after(max(int(user_ms), int(ip_ms)))
-
-    async def failed(self, subjects: _core.LoginSubjects) -> tuple[bool, int | None]:
-        _NOTHING_TO_CLEAR.set(None)
+    async def _counts(
+        self, subjects: _core.LoginSubjects
+    ) -> tuple[list[int], list[int], list[str], list[str]]:
+        """``count_attempt`` of the username and of the IP, in one pipeline."""
         user_keys, ip_keys = self._core.keys(subjects)
         user, ip = await self._io(
-            asyncio.gather(
-                self._record(user_keys, self._args[0]), self._record(ip_keys, self._args[1])
+            self._redis.pipelined(
+                self.client,
+                [(self._count, user_keys, self._args[0]), (self._count, ip_keys, self._args[1])],
+                cluster=self._cluster,
             )
         )
-        started = bool(int(user[0]) or int(ip[0]))
-        return started, _core.login_retry_after(max(int(user[1]), int(ip[1])))
+        return [int(v) for v in user], [int(v) for v in ip], user_keys, ip_keys
 
-    async def succeeded(self, subjects: _core.LoginSubjects) -> None:
-        user_keys, _ = self._core.keys(subjects)
-        if _NOTHING_TO_CLEAR.get() == user_keys[0]:
-            # This request's ``check`` saw no failures nor strikes of this username (the
-            # usual good login): no second round trip.
-            _NOTHING_TO_CLEAR.set(None)
-            return
-        # Failures and strikes share the username's slot: one command.
-        await self._io(self.client.delete(user_keys[0], user_keys[1]))
+    async def attempt(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
+        user, ip, user_keys, ip_keys = await self._counts(subjects)
+        verdict = self._core.verdict(user, ip)
+        if not verdict.admitted:
+            # Refused by one subject: the other gives its count back (refusals only).
+            user_strike, ip_strike = verdict.give_back
+            calls: list[ScriptCall] = []
+            if user_strike is not None:
+                calls.append(
+                    (self._give_back, user_keys, self._core.give_back_args(False, user_strike))
+                )
+            if ip_strike is not None:
+                calls.append((self._give_back, ip_keys, self._core.give_back_args(True, ip_strike)))
+            if calls:
+                await self._io(self._redis.pipelined(self.client, calls, cluster=self._cluster))
+        return verdict
 
-    async def _record(self, keys: Sequence[str], args: Sequence[int]) -> Any:
-        return await self._script.run(self.client, keys, args, cluster=self._cluster)
+    async def failed(self, subjects: _core.LoginSubjects) -> tuple[bool, int | None]:
+        user, ip, _, _ = await self._counts(subjects)
+        return self._core.failure(user, ip)
+
+    async def succeeded(self, subjects: _core.LoginSubjects, ip_strike: int | None) -> None:
+        user_keys, ip_keys = self._core.keys(subjects)
+        calls: list[ScriptCall] = []
+        if ip_strike is not None:
+            calls.append((self._give_back, ip_keys, self._core.give_back_args(True, ip_strike)))
+        # The username's three keys share its slot: one DEL, in the same round trip.
+        await self._io(
+            self._redis.pipelined(
+                self.client,
+                calls,
+                cluster=self._cluster,
+                commands=[("DEL", *user_keys)],
+            )
+        )

@@ -7,6 +7,7 @@ token or password in any audit record or log line of the workers."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import re
@@ -41,7 +42,9 @@ class Worker:
         return [json.loads(line) for line in self.audit_log.read_text().splitlines()]
 
 
-def start_worker(tmp: Path, name: str, redis_url: str, prefix: str, keys: Keys) -> Worker:
+def start_worker(
+    tmp: Path, name: str, redis_url: str, prefix: str, keys: Keys, **settings: str
+) -> Worker:
     audit_log, app_log = tmp / f"{name}-audit.jsonl", tmp / f"{name}-app.log"
     env = base_env(
         **keys.env(),
@@ -57,6 +60,7 @@ def start_worker(tmp: Path, name: str, redis_url: str, prefix: str, keys: Keys) 
         NETRUN_AUTH_PASSWORD_ARGON2_MEMORY_KIB="64",
         NETRUN_AUTH_PASSWORD_ARGON2_ITERATIONS="1",
     )
+    env.update(settings)
     server = start_server(
         uvicorn_args("login_app:create", factory=True),
         cwd=HERE,
@@ -179,3 +183,48 @@ def test_fails_closed_when_redis_is_down(key_files: Keys, tmp_path: Path) -> Non
     finally:
         worker.server.stop()
         redis_server.stop()
+
+
+async def test_concurrent_wrong_passwords_on_two_workers_get_exactly_the_threshold(
+    redis_single: RedisServer, key_files: Keys, tmp_path: Path
+) -> None:
+    # Issue 14's race over real HTTP: 20 wrong passwords for one username, fired at
+    # once at two workers sharing Redis, with a threshold of 5. The password check
+    # takes a while (argon2 with 8 MiB), so every request's ``check`` runs before the
+    # first failure is known: exactly 5 may reach the password check (401); the other
+    # 15 are refused (429 with Retry-After) without it.
+    prefix = f"login-race-{uuid.uuid4().hex[:8]}:"
+    settings = {
+        "NETRUN_AUTH_LOGIN_MAX_FAILURES_PER_USERNAME": "5",
+        "NETRUN_AUTH_LOGIN_LOCKOUT_BASE_SECONDS": "60",
+        "NETRUN_AUTH_LOGIN_LOCKOUT_MAX_SECONDS": "120",
+        "NETRUN_AUTH_PASSWORD_ARGON2_MEMORY_KIB": "8192",
+    }
+    a = start_worker(tmp_path, "a", redis_single.url, prefix, key_files, **settings)
+    try:
+        b = start_worker(tmp_path, "b", redis_single.url, prefix, key_files, **settings)
+        try:
+            async with a.server.async_client() as ca, b.server.async_client() as cb:
+                responses = await asyncio.gather(
+                    *(
+                        (ca, cb)[i % 2].post(
+                            "/auth/login",
+                            json={"username": "Alice", "password": f"guess {i}"},
+                        )
+                        for i in range(20)
+                    )
+                )
+        finally:
+            b.server.stop()
+    finally:
+        a.server.stop()
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [401] * 5 + [429] * 15, statuses
+    for response in responses:
+        if response.status_code == 429:
+            assert 1 <= int(response.headers["Retry-After"]) <= 60
+            assert response.json()["error"] == "too_many_attempts"
+    events = a.events() + b.events()
+    # Only the 5 admitted attempts reached the password check and failed.
+    assert [e["event"] for e in events].count("login_failed") == 5
+    assert [e["event"] for e in events].count("login_locked") == 15

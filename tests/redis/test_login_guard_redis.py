@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import pytest
+import redis.asyncio
 from redis_servers import Clients, RedisClusterNodes, RedisServer
 
 from netrun_auth import AuthConfig, _core
@@ -235,41 +236,121 @@ def test_redis_guard_needs_a_shared_key() -> None:
         LoginGuard(AuthConfig(_env_file=None), NotARealClient())
 
 
-async def test_succeeded_after_check_clears_what_failed_added(
+LONG = {"login_lockout_base_seconds": 60, "login_lockout_max_seconds": 120}
+"""Lockouts that outlast any test."""
+
+
+async def attempt(guard: LoginGuard, username: str, ip: str, *, ok: bool = False) -> int:
+    """One login: check, a pause (the password check), then the outcome; the status."""
+    try:
+        await guard.check(username, ip)
+    except TooManyAttemptsError as locked:
+        assert locked.retry_after >= 1
+        return 429
+    await asyncio.sleep(0.02)
+    if ok:
+        await guard.succeeded(username, ip)
+        return 200
+    await guard.failed(username, ip)
+    return 401
+
+
+async def warm(guards: list[LoginGuard]) -> list[LoginGuard]:
+    """Each guard's client connected (a Cluster client loads its slot map on first use)."""
+    for guard in guards:
+        await guard.succeeded(f"warm-up-{uuid.uuid4().hex}", None)
+    return guards
+
+
+async def test_concurrent_attempts_on_two_workers_get_exactly_the_threshold(
+    clients: Clients, prefix: str, username: str
+) -> None:
+    # Issue 14's race: 20 attempts on two workers all ``check`` before any fails.
+    config = guard_config(
+        prefix, login_max_failures_per_username=5, redis_timeout_seconds=10.0, **LONG
+    )
+    workers = await warm([LoginGuard(config, clients.new()), LoginGuard(config, clients.new())])
+    statuses = await asyncio.gather(
+        *(attempt(workers[i % 2], username, f"192.0.2.{100 + i}") for i in range(20))
+    )
+    assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+async def test_concurrent_attempts_from_one_ip_get_exactly_its_threshold(
     clients: Clients, prefix: str
 ) -> None:
+    config = guard_config(prefix, login_max_failures_per_ip=4, redis_timeout_seconds=10.0, **LONG)
+    workers = await warm([LoginGuard(config, clients.new()), LoginGuard(config, clients.new())])
+    statuses = await asyncio.gather(
+        *(attempt(workers[i % 2], f"user-{i}-{prefix}", "198.51.100.44") for i in range(12))
+    )
+    assert sorted(statuses) == [401] * 4 + [429] * 8
+
+
+async def test_refused_attempts_count_against_neither_subject(
+    clients: Clients, prefix: str, username: str
+) -> None:
+    guard = LoginGuard(guard_config(prefix, login_max_failures_per_ip=4, **LONG), clients.new())
+    for i in range(3):
+        assert await attempt(guard, username, f"203.0.113.{i}") == 401
+    # The username is locked: its refusals from this IP are given back to the IP...
+    for _ in range(6):
+        assert await attempt(guard, username, "203.0.113.50") == 429
+    # ...which still has its 4 attempts.
+    others = [await attempt(guard, f"o{i}-{prefix}", "203.0.113.50") for i in range(5)]
+    assert others == [401] * 4 + [429]
+
+
+async def test_a_success_gives_back_only_its_own_attempt(clients: Clients, prefix: str) -> None:
+    guard = LoginGuard(guard_config(prefix, login_max_failures_per_ip=4, **LONG), clients.new())
+    ip = "203.0.113.60"
+    for i in range(3):
+        assert await attempt(guard, f"f{i}-{prefix}", ip) == 401
+    # The IP's 4th attempt started its lockout; its success ends it.
+    assert await attempt(guard, f"carol-{prefix}", ip, ok=True) == 200
+    assert await attempt(guard, f"f3-{prefix}", ip) == 401
+    assert await attempt(guard, f"f4-{prefix}", ip) == 429
+    await guard.succeeded(f"carol-{prefix}", ip)  # no check of its own: nothing back
+    assert await attempt(guard, f"f5-{prefix}", ip) == 429
+
+
+async def test_a_good_login_clears_the_username(
+    clients: Clients, prefix: str, username: str
+) -> None:
     guard = LoginGuard(guard_config(prefix), clients.new())
-    await guard.check("erin", "203.0.113.6")  # nothing to clear yet
     for _ in range(2):
-        await guard.failed("erin", "203.0.113.6")
-    await guard.succeeded("erin", "203.0.113.6")  # the failures since check: cleared
-    for _ in range(2):
-        assert await guard.failed("erin", "203.0.113.6") is None
-    await guard.check("erin", "203.0.113.6")  # two failures to clear
-    await guard.succeeded("erin", "203.0.113.6")
-    for _ in range(2):
-        assert await guard.failed("erin", "203.0.113.6") is None
+        assert await attempt(guard, username, "203.0.113.6") == 401
+    assert await attempt(guard, username, "203.0.113.6", ok=True) == 200
+    statuses = [await attempt(guard, username, "203.0.113.6") for _ in range(4)]
+    assert statuses == [401] * 3 + [429]
 
 
-def del_calls(server: RedisServer) -> int:
-    stats = server.cli("INFO", "commandstats")
-    for line in stats.splitlines():
-        if line.startswith("cmdstat_del:"):
-            return int(line.split("calls=")[1].split(",")[0])
-    return 0
+class CountingConnection(redis.asyncio.Connection):
+    """Counts packed writes: one per round trip (a pipeline is one)."""
+
+    writes = 0
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.writes += 1
+        await super().send_packed_command(command, check_health)
 
 
-async def test_good_login_without_failures_is_one_round_trip(redis_single: RedisServer) -> None:
-    clients = Clients(redis_single)
-    guard = LoginGuard(guard_config(f"guard-{uuid.uuid4().hex[:8]}:"), clients.new())
+async def test_round_trips_of_a_login(redis_single: RedisServer) -> None:
+    pool = redis.asyncio.ConnectionPool.from_url(
+        redis_single.url, connection_class=CountingConnection
+    )
+    client = redis.asyncio.Redis(connection_pool=pool)
+    guard = LoginGuard(guard_config(f"guard-{uuid.uuid4().hex[:8]}:"), client)
     try:
-        before = del_calls(redis_single)
-        await guard.check("frank", "203.0.113.7")
-        await guard.succeeded("frank", "203.0.113.7")  # check saw nothing: no DEL
-        assert del_calls(redis_single) == before
-        await guard.failed("frank", "203.0.113.7")
-        await guard.check("frank", "203.0.113.7")
-        await guard.succeeded("frank", "203.0.113.7")  # one failure to clear: one DEL
-        assert del_calls(redis_single) == before + 1
+        await attempt(guard, "warm-up", "203.0.113.7")  # scripts loaded, connection open
+
+        async def trips(ok: bool) -> int:
+            before = CountingConnection.writes
+            await attempt(guard, f"frank-{ok}", "203.0.113.7", ok=ok)
+            return CountingConnection.writes - before
+
+        assert await trips(False) == 1  # check; the failure sends nothing
+        assert await trips(True) == 2  # check; then DEL + give_back in one pipeline
     finally:
-        await clients.aclose()
+        await client.aclose()
+        await pool.disconnect()

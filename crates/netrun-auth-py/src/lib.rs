@@ -59,7 +59,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<protection::PyLoginGuardCore>()?;
     m.add_class::<protection::PyLoginSubjects>()?;
     m.add_class::<protection::PyMemoryLoginGuard>()?;
-    m.add_function(wrap_pyfunction!(protection::login_retry_after, m)?)?;
+    m.add_class::<protection::PyLoginVerdict>()?;
     m.add_function(wrap_pyfunction!(protection::login_guard_scripts, m)?)?;
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! Login protection bindings: the guard's rules (subject ids, key names, script
-//! arguments), the one-process memory guard and the Redis script.
+//! arguments, the verdict of an attempt), the one-process memory guard and the Redis
+//! scripts. Conversions only: the rule is the engine's `protection` module.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use netrun_auth::protection::{
-    retry_after_seconds, scripts, Guard, LockoutPolicy, MemoryGuard, SubjectHasher, Subjects,
+    scripts, verdict, Count, Failure, Guard, LockoutPolicy, MemoryGuard, SubjectHasher, Subjects,
+    Verdict,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -23,6 +25,14 @@ pub struct PyLoginSubjects(Subjects);
 /// One process's failures and lockouts.
 #[pyclass(frozen, module = "netrun_auth._core", name = "MemoryLoginGuard")]
 pub struct PyMemoryLoginGuard(MemoryGuard);
+
+/// What a login attempt gets: admitted (check the password) or refused (429).
+#[pyclass(frozen, module = "netrun_auth._core", name = "LoginVerdict")]
+pub struct PyLoginVerdict(Verdict);
+
+fn failure_tuple(failure: Failure) -> (bool, Option<u64>) {
+    (failure.locked_now, failure.retry_after)
+}
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -89,9 +99,71 @@ impl PyLoginGuardCore {
         (user.to_array(), ip.to_array())
     }
 
-    /// ARGV of the `record_failure` script for the username (`ip=False`) or the IP.
+    /// ARGV of the `count_attempt` script for the username (`ip=False`) or the IP.
     fn script_args(&self, ip: bool) -> Vec<u64> {
         self.0.policy.script_args(ip)
+    }
+
+    /// ARGV of the `give_back` script for a subject kind and the strike to give back.
+    fn give_back_args(&self, ip: bool, strike: u32) -> [u64; 3] {
+        self.0.policy.give_back_args(ip, strike)
+    }
+
+    /// The verdict of an attempt from the `count_attempt` replies of its username and IP.
+    fn verdict(&self, username: [i64; 3], ip: [i64; 3]) -> PyLoginVerdict {
+        PyLoginVerdict(verdict(Count::from_reply(username), Count::from_reply(ip)))
+    }
+
+    /// A failure recorded on its own, from the `count_attempt` replies:
+    /// `(locked_now, retry_after or None)`.
+    fn failure(&self, username: [i64; 3], ip: [i64; 3]) -> (bool, Option<u64>) {
+        failure_tuple(Failure::of(
+            Count::from_reply(username),
+            Count::from_reply(ip),
+        ))
+    }
+}
+
+#[pymethods]
+impl PyLoginVerdict {
+    /// Whether the attempt may go on to the password check.
+    #[getter]
+    fn admitted(&self) -> bool {
+        matches!(self.0, Verdict::Admitted(_))
+    }
+
+    /// Refused: seconds to wait (the `Retry-After`); admitted: the lockout this attempt
+    /// started (it reached a threshold), else `None`.
+    #[getter]
+    fn retry_after(&self) -> Option<u64> {
+        match self.0 {
+            Verdict::Admitted(a) => a.lockout_started,
+            Verdict::Refused(r) => Some(r.retry_after),
+        }
+    }
+
+    /// Admitted: the strike of the IP lockout this attempt started (0: none), for the
+    /// success to give back; refused: `None`.
+    #[getter]
+    fn ip_strike(&self) -> Option<u32> {
+        match self.0 {
+            Verdict::Admitted(a) => Some(a.ip_strike),
+            Verdict::Refused(_) => None,
+        }
+    }
+
+    /// Refused: the strikes to give back `(username, ip)`, `None` where that subject
+    /// counted nothing; admitted: `(None, None)`.
+    #[getter]
+    fn give_back(&self) -> (Option<u32>, Option<u32>) {
+        match self.0 {
+            Verdict::Admitted(_) => (None, None),
+            Verdict::Refused(r) => (r.give_back_username, r.give_back_ip),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("LoginVerdict({:?})", self.0)
     }
 }
 
@@ -134,20 +206,21 @@ impl PyMemoryLoginGuard {
             .map_err(to_py_err)
     }
 
-    /// Seconds to wait when the username or the IP is locked out, else `None`.
-    fn check(&self, subjects: &PyLoginSubjects) -> Option<u64> {
-        self.0.check(&subjects.0, now_ms())
+    /// Count an attempt against both subjects, atomically (refused while locked).
+    fn attempt(&self, subjects: &PyLoginSubjects) -> PyLoginVerdict {
+        PyLoginVerdict(self.0.attempt(&subjects.0, now_ms()))
     }
 
-    /// Record a failure: `(locked_now, retry_after or None)`.
+    /// Record a failure no attempt counted: `(locked_now, retry_after or None)`.
     fn failed(&self, subjects: &PyLoginSubjects) -> (bool, Option<u64>) {
-        let failure = self.0.failed(&subjects.0, now_ms());
-        (failure.locked_now, failure.retry_after)
+        failure_tuple(self.0.failed(&subjects.0, now_ms()))
     }
 
-    /// Record a success: the username's counters are cleared.
-    fn succeeded(&self, subjects: &PyLoginSubjects) {
-        self.0.succeeded(&subjects.0);
+    /// Record a success: the username's counters are cleared; `ip_strike` (from the
+    /// attempt's verdict) gives the IP its attempt back, `None` leaves the IP alone.
+    #[pyo3(signature = (subjects, ip_strike))]
+    fn succeeded(&self, subjects: &PyLoginSubjects, ip_strike: Option<u32>) {
+        self.0.succeeded(&subjects.0, ip_strike, now_ms());
     }
 
     fn __len__(&self) -> usize {
@@ -155,14 +228,11 @@ impl PyMemoryLoginGuard {
     }
 }
 
-/// `Retry-After` seconds for a lockout with `remaining_ms` left (`PTTL`), else `None`.
-#[pyfunction]
-pub fn login_retry_after(remaining_ms: i64) -> Option<u64> {
-    retry_after_seconds(remaining_ms)
-}
-
 /// The Lua scripts of the Redis login guard, by name.
 #[pyfunction]
-pub fn login_guard_scripts() -> [(&'static str, &'static str); 1] {
-    [("record_failure", scripts::RECORD_FAILURE)]
+pub fn login_guard_scripts() -> [(&'static str, &'static str); 2] {
+    [
+        ("count_attempt", scripts::COUNT_ATTEMPT),
+        ("give_back", scripts::GIVE_BACK),
+    ]
 }

@@ -105,7 +105,7 @@ impl LockoutPolicy {
         }
     }
 
-    /// The arguments of [`super::scripts::RECORD_FAILURE`] for a subject kind:
+    /// The arguments of [`super::scripts::COUNT_ATTEMPT`] for a subject kind:
     /// threshold, window, strike memory, then the schedule.
     pub fn script_args(&self, ip: bool) -> Vec<u64> {
         let mut args = vec![
@@ -115,6 +115,16 @@ impl LockoutPolicy {
         ];
         args.extend(self.schedule());
         args
+    }
+
+    /// The arguments of [`super::scripts::GIVE_BACK`] for a subject kind: the strike the
+    /// attempt started (0: none), threshold, window.
+    pub fn give_back_args(&self, ip: bool, strike: u32) -> [u64; 3] {
+        [
+            u64::from(strike),
+            u64::from(self.threshold(ip)),
+            self.window_seconds,
+        ]
     }
 }
 
@@ -139,6 +149,8 @@ mod tests {
         assert_eq!(p.schedule(), vec![60, 120, 240, 480, 960, 1920, 3600]);
         assert_eq!(p.script_args(false)[..3], [5, 900, 3600]);
         assert_eq!(p.script_args(true)[0], 50);
+        assert_eq!(p.give_back_args(false, 2), [2, 5, 900]);
+        assert_eq!(p.give_back_args(true, 0), [0, 50, 900]);
     }
 
     #[test]

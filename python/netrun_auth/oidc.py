@@ -20,6 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -44,8 +45,6 @@ __all__ = [
 logger = logging.getLogger("netrun_auth")
 
 _DISCOVERY_PATH = "/.well-known/openid-configuration"
-# Filled by ``OIDCProvider._user`` with the engine's already-typed fields.
-_BLANK_USER = User(user_id="")
 
 
 class IdentityProviderUnavailableError(AuthenticationError):
@@ -238,9 +237,11 @@ class OIDCProvider:
         The engine read every field (``user_id_claim``, ``organization_claim``, email,
         name, token id, scopes, app roles) and gives each already of the model's frozen
         type (tuples, a read-only ``extra``), so the model is filled without validating
-        again (pydantic's trusted ``model_copy(update=...)``).
+        again (see :func:`_trusted_user`).
         """
-        return _BLANK_USER.model_copy(update=claims.user_fields())
+        fields = claims.user_fields()
+        fields["session_id"] = None  # a session of ours: never an outside token's
+        return _trusted_user(fields)
 
     def _accepts_before_discovery(self, issuer: str) -> bool:
         return False
@@ -474,3 +475,60 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, (asyncio.TimeoutError, httpx.TimeoutException)):
         return "timed out"
     return type(exc).__name__ if not isinstance(exc, NetrunAuthError) else exc.message
+
+
+_USER_FIELD_NAMES = frozenset(User.model_fields)
+_new_user = User.__new__
+_set = object.__setattr__
+
+
+def _fill_user(fields: dict[str, Any]) -> User:
+    """A :class:`User` holding ``fields`` (every field, already of its frozen type) as its
+    values: what pydantic's ``model_construct`` does, without its per-field loop and
+    copies. A distinct token builds one User, kept alive with its cache entry: fewer
+    objects also mean less work for Python's garbage collector."""
+    user = _new_user(User)
+    _set(user, "__dict__", fields)
+    _set(user, "__pydantic_fields_set__", set(fields))
+    _set(user, "__pydantic_extra__", None)
+    _set(user, "__pydantic_private__", None)
+    return user
+
+
+def _copy_user(fields: dict[str, Any]) -> User:
+    """The same through pydantic's public trusted path (``model_copy(update=...)``)."""
+    return _BLANK_USER.model_copy(update=fields)
+
+
+def _fill_matches_pydantic() -> bool:
+    """Whether :func:`_fill_user` builds what pydantic builds (checked once, at import:
+    a pydantic release that stores models differently falls back to ``model_copy``)."""
+    values: dict[str, Any] = {
+        "user_id": "u",
+        "organization_id": None,
+        "roles": ("r",),
+        "permissions": (),
+        "scopes": ("s",),
+        "issuer": "https://issuer.example",
+        "email": None,
+        "display_name": None,
+        "session_id": None,
+        "token_id": "t",
+        "extra": MappingProxyType({"k": ("v",)}),
+    }
+    if set(values) != _USER_FIELD_NAMES:
+        return False
+    try:
+        filled = _fill_user(dict(values))
+        validated = User.model_validate(dict(values))
+        return (
+            filled == validated
+            and filled.model_dump() == validated.model_dump()
+            and filled.model_fields_set == validated.model_fields_set
+        )
+    except Exception:  # any internal change: use the public path
+        return False
+
+
+_BLANK_USER = User(user_id="")
+_trusted_user = _fill_user if _fill_matches_pydantic() else _copy_user

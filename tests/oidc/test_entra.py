@@ -100,6 +100,25 @@ async def test_the_user_is_the_validated_model_and_deeply_immutable(
     assert await provider.validate_token(token) is user  # kept with the engine's cache entry
 
 
+async def test_both_user_builders_agree_with_pydantic(idp: EntraIdP, make_provider: Make) -> None:
+    """The fast builder (pydantic's own storage, checked at import) and the public
+    ``model_copy`` fallback build the same User as validation does."""
+    from netrun_auth import oidc
+
+    assert oidc._trusted_user is oidc._fill_user  # the installed pydantic passed the check
+    provider = make_provider()
+    await provider.start()
+    verifier = provider._issuers[0].verifier
+    assert verifier is not None
+    claims = verifier.verify(idp.v2(groups=["g"]))
+    fields = {**claims.user_fields(), "session_id": None}
+    filled, copied = oidc._fill_user(dict(fields)), oidc._copy_user(dict(fields))
+    validated = User.model_validate(filled.model_dump())
+    assert filled == copied == validated
+    assert filled.model_dump() == copied.model_dump() == validated.model_dump()
+    assert filled.session_id is None and copied.extra["groups"] == ("g",)
+
+
 async def test_v1_token_with_app_id_uri_audience(idp: EntraIdP, make_provider: Make) -> None:
     provider = make_provider()
     # before discovery (no lifespan start): routed by the tenant it names, checked exactly later

@@ -420,38 +420,22 @@ def login_guard_scripts() -> list[tuple[str, str]]:
 
 @final
 class OidcClaims:
-    """Verified claims of an outside issuer's token (immutable)."""
+    """Verified claims of an outside issuer's token (immutable), and the ``User`` kept with them."""
 
     @property
     def subject(self) -> str: ...
     @property
     def issuer(self) -> str: ...
     @property
-    def audience(self) -> str | list[str]: ...
-    @property
-    def expires_at(self) -> int: ...
-    @property
-    def not_before(self) -> int | None: ...
-    @property
-    def issued_at(self) -> int | None: ...
-    @property
-    def object_id(self) -> str | None: ...
-    @property
-    def tenant_id(self) -> str | None: ...
-    @property
-    def roles(self) -> list[str]: ...
-    @property
-    def scopes(self) -> list[str]: ...
-    @property
-    def account_type(self) -> int | None: ...
-    @property
-    def identity_provider(self) -> str | None: ...
-    @property
     def is_guest(self) -> bool: ...
+    def user_fields(self) -> dict[str, Any]:
+        """``User`` keyword arguments, each value already of its field's frozen type."""
     @property
-    def extra(self) -> dict[str, Any]: ...
+    def attached(self) -> Any:
+        """What :meth:`attach` kept for these claims (``None`` before)."""
+    def attach(self, value: Any) -> Any:
+        """Keep ``value`` with these claims in the verified-token cache; the first value wins."""
 
-@final
 class OidcVerifier:
     """One outside issuer: rules, parsed keys, and the JWKS fetch policy (sans I/O)."""
 
@@ -474,6 +458,8 @@ class OidcVerifier:
         unknown_kid_cooldown_seconds: float = 300.0,
         retry_seconds: float = 30.0,
         fetch_timeout_seconds: float = 30.0,
+        user_id_claim: str | None = None,
+        organization_claim: str | None = None,
     ) -> OidcVerifier: ...
     def verify(self, token: str) -> OidcClaims:
         """Raises the ``AuthenticationError`` subclass of the failure (``unknown_key`` included)."""

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -46,7 +45,6 @@ __all__ = [
 logger = logging.getLogger("netrun_auth")
 
 _DISCOVERY_PATH = "/.well-known/openid-configuration"
-_USER_CACHE_SIZE = 10_000
 
 
 class IdentityProviderUnavailableError(AuthenticationError):
@@ -180,6 +178,8 @@ class _Issuer:
             unknown_kid_cooldown_seconds=c.jwks_refetch_cooldown_seconds,
             retry_seconds=c.jwks_retry_seconds,
             fetch_timeout_seconds=c.http_timeout_seconds * 3,
+            user_id_claim=c.user_id_claim,
+            organization_claim=c.organization_claim,
         )
 
 
@@ -205,9 +205,7 @@ class OIDCProvider:
         )
         self._start_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
-        # The User of a token, once built (User is deeply immutable): keyed by the token's
-        # SHA-256, used only after the engine verified the token again.
-        self._users: OrderedDict[bytes, tuple[_Issuer, User]] = OrderedDict()
+        self._discovered = False  # every discovery document read
         self._issuers: list[_Issuer] = self._make_issuers()
         # Build the verifiers whose issuer is known now: bad settings fail here, not per request.
         for issuer in self._issuers:
@@ -234,15 +232,16 @@ class OIDCProvider:
         """Extra checks of a discovery document (a specialisation may add some)."""
 
     def _user(self, claims: _core.OidcClaims) -> User:
-        """The :class:`User` of verified claims."""
-        extra = dict(claims.extra)
-        user_id = _claim(claims, self.config.user_id_claim) or claims.subject
-        organization = (
-            _claim(claims, self.config.organization_claim)
-            if self.config.organization_claim
-            else None
-        )
-        return _make_user(claims, user_id=user_id, organization_id=organization, extra=extra)
+        """The :class:`User` of verified claims, built once per token (then cached with them).
+
+        The engine read every field (``user_id_claim``, ``organization_claim``, email,
+        name, token id, scopes, app roles) and gives each already of the model's frozen
+        type (tuples, a read-only ``extra``), so the model is filled without validating
+        again (see :func:`_trusted_user`).
+        """
+        fields = claims.user_fields()
+        fields["session_id"] = None  # a session of ours: never an outside token's
+        return _trusted_user(fields)
 
     def _accepts_before_discovery(self, issuer: str) -> bool:
         return False
@@ -298,11 +297,14 @@ class OIDCProvider:
         if len(token) > self.config.max_token_bytes:
             # Checked again by the engine; here it spares the issuer lookup a huge token.
             raise TokenInvalidError("token is too large", code="token_too_large")
-        await self._discover()
-        digest = hashlib.sha256(token.encode()).digest()
-        seen = self._users.get(digest)
-        issuer = seen[0] if seen is not None else self._issuer_for(token)
-        verifier = await self._ensure_keys(issuer)
+        if not self._discovered:
+            await self._discover()
+        issuer = self._issuer_for(token)
+        verifier = issuer.verifier
+        assert verifier is not None
+        action, ticket = verifier.poll(self._clock())
+        if action != "skip" or not verifier.has_keys:  # the hot path awaits nothing
+            await self._ensure_keys(issuer, action, ticket)
         try:
             claims = verifier.verify(token)  # every time: keys, expiry (the engine caches)
         except TokenInvalidError as exc:
@@ -310,13 +312,12 @@ class OIDCProvider:
                 raise
             await self._on_unknown_kid(issuer, verifier)
             claims = verifier.verify(token)
-        if seen is not None:
-            self._users.move_to_end(digest)
-            return seen[1]
-        user = self._user(claims)
-        self._users[digest] = (issuer, user)
-        if len(self._users) > _USER_CACHE_SIZE:
-            self._users.popitem(last=False)
+        # The User of a token seen before was kept with its claims in the engine's
+        # verified-token cache (a User is deeply immutable; the cache forgets it when
+        # the keys change).
+        user: User | None = claims.attached
+        if user is None:
+            user = claims.attach(self._user(claims))
         return user
 
     async def aclose(self) -> None:
@@ -334,9 +335,11 @@ class OIDCProvider:
     def _issuer_for(self, token: str) -> _Issuer:
         if len(self._issuers) == 1 and self._issuers[0].verifier is not None:
             return self._issuers[0]
-        for issuer in self._issuers:
-            if issuer.verifier is not None and issuer.verifier.accepts_token(token):
-                return issuer
+        iss = _core.peek_issuer(token, self.config.max_token_bytes)  # once, to choose
+        if iss is not None:
+            for issuer in self._issuers:
+                if issuer.verifier is not None and issuer.verifier.accepts_issuer(iss):
+                    return issuer
         if any(issuer.discovery is None for issuer in self._issuers):
             # Perhaps the issuer whose discovery document could not be read yet.
             raise IdentityProviderUnavailableError()
@@ -344,13 +347,14 @@ class OIDCProvider:
 
     async def _discover(self) -> None:
         """Read the discovery documents not read yet; one failing does not stop the others."""
-        if all(i.discovery is not None for i in self._issuers):
+        if self._discovered:
             return
         async with self._start_lock:
             for issuer in self._issuers:
                 if issuer.discovery is None:
                     with contextlib.suppress(IdentityProviderUnavailableError):
                         await self._discover_one(issuer)
+            self._discovered = all(i.discovery is not None for i in self._issuers)
         if all(i.discovery is None for i in self._issuers):
             raise IdentityProviderUnavailableError()
 
@@ -377,10 +381,15 @@ class OIDCProvider:
             issuer.verifier = issuer.build_verifier(issuer_url)
         issuer.discovery = document
 
-    async def _ensure_keys(self, issuer: _Issuer) -> _core.OidcVerifier:
+    async def _ensure_keys(
+        self, issuer: _Issuer, action: str | None = None, ticket: int = 0
+    ) -> _core.OidcVerifier:
+        """Start the fetch the policy asks for (``action``, ``ticket`` of a ``poll`` made
+        by the caller, else polled here); wait for it while no key was ever held."""
         verifier = issuer.verifier
         assert verifier is not None
-        action, ticket = verifier.poll(self._clock())
+        if action is None:
+            action, ticket = verifier.poll(self._clock())
         if action == "fetch":
             task = self._spawn(issuer, verifier, ticket)
             if not verifier.has_keys:
@@ -468,47 +477,58 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__ if not isinstance(exc, NetrunAuthError) else exc.message
 
 
-def _claim(claims: _core.OidcClaims, name: str | None) -> str | None:
-    if name is None:
-        return None
-    named = {"sub": claims.subject, "oid": claims.object_id, "tid": claims.tenant_id}
-    if name in named:
-        return named[name]
-    value = claims.extra.get(name)
-    return value if isinstance(value, str) else None
+_USER_FIELD_NAMES = frozenset(User.model_fields)
+_new_user = User.__new__
+_set = object.__setattr__
 
 
-def _make_user(
-    claims: _core.OidcClaims,
-    *,
-    user_id: str,
-    organization_id: str | None,
-    extra: dict[str, Any],
-) -> User:
-    """A :class:`User` of an outside token: roles from ``roles``, scopes from ``scp``."""
-    for name, value in (
-        ("oid", claims.object_id),
-        ("tid", claims.tenant_id),
-        ("idp", claims.identity_provider),
-        ("acct", claims.account_type),
-        ("sub", claims.subject),
-    ):
-        if value is not None:
-            extra[name] = value
-    extra["is_guest"] = claims.is_guest
-    email = extra.get("email") or extra.get("preferred_username") or extra.get("upn")
-    display_name = extra.get("name")
-    token_id = extra.get("jti") or extra.get("uti")
-    fields: dict[str, Any] = {
-        "user_id": user_id,
-        "organization_id": organization_id,
-        "roles": list(claims.roles),
-        "permissions": [],
-        "email": email if isinstance(email, str) else None,
-        "display_name": display_name if isinstance(display_name, str) else None,
-        "token_id": token_id if isinstance(token_id, str) else None,
-        "extra": extra,
-        "scopes": tuple(claims.scopes),
-        "issuer": claims.issuer,
+def _fill_user(fields: dict[str, Any]) -> User:
+    """A :class:`User` holding ``fields`` (every field, already of its frozen type) as its
+    values: what pydantic's ``model_construct`` does, without its per-field loop and
+    copies. A distinct token builds one User, kept alive with its cache entry: fewer
+    objects also mean less work for Python's garbage collector."""
+    user = _new_user(User)
+    _set(user, "__dict__", fields)
+    _set(user, "__pydantic_fields_set__", set(fields))
+    _set(user, "__pydantic_extra__", None)
+    _set(user, "__pydantic_private__", None)
+    return user
+
+
+def _copy_user(fields: dict[str, Any]) -> User:
+    """The same through pydantic's public trusted path (``model_copy(update=...)``)."""
+    return _BLANK_USER.model_copy(update=fields)
+
+
+def _fill_matches_pydantic() -> bool:
+    """Whether :func:`_fill_user` builds what pydantic builds (checked once, at import:
+    a pydantic release that stores models differently falls back to ``model_copy``)."""
+    values: dict[str, Any] = {
+        "user_id": "u",
+        "organization_id": None,
+        "roles": ("r",),
+        "permissions": (),
+        "scopes": ("s",),
+        "issuer": "https://issuer.example",
+        "email": None,
+        "display_name": None,
+        "session_id": None,
+        "token_id": "t",
+        "extra": MappingProxyType({"k": ("v",)}),
     }
-    return User(**fields)
+    if set(values) != _USER_FIELD_NAMES:
+        return False
+    try:
+        filled = _fill_user(dict(values))
+        validated = User.model_validate(dict(values))
+        return (
+            filled == validated
+            and filled.model_dump() == validated.model_dump()
+            and filled.model_fields_set == validated.model_fields_set
+        )
+    except Exception:  # any internal change: use the public path
+        return False
+
+
+_BLANK_USER = User(user_id="")
+_trusted_user = _fill_user if _fill_matches_pydantic() else _copy_user

@@ -66,6 +66,59 @@ async def test_v2_token_maps_to_a_user(idp: EntraIdP, make_provider: Make) -> No
     assert user.issuer == v2_issuer(TENANT)
 
 
+async def test_the_user_is_the_validated_model_and_deeply_immutable(
+    idp: EntraIdP, make_provider: Make
+) -> None:
+    """The User is filled from the engine's fields without validation: it must equal the
+    model pydantic validates from the same data, with every nested value frozen."""
+    provider = make_provider()
+    token = idp.v2(
+        groups=["g1", "g2"],
+        ext={"tags": ["a"], "n": 1.5, "deep": {"k": [None, True]}},
+        email="",
+        jti="j-1",
+    )
+    user = await provider.validate_token(token)
+    assert user == User.model_validate(user.model_dump())
+    assert user.email == "abeli@contoso.com"  # an empty `email` falls to preferred_username
+    assert user.token_id == "j-1"  # jti before uti
+    assert user.session_id is None and user.permissions == ()
+    assert user.extra["groups"] == ("g1", "g2")
+    assert user.extra["ext"]["deep"]["k"] == (None, True)
+    assert user.extra["oid"] == USER_OID and user.extra["tid"] == TENANT
+    assert user.extra["sub"] == v2_claims()["sub"] and user.extra["ver"] == "2.0"
+    assert "acct" not in user.extra and "idp" not in user.extra
+    with pytest.raises(TypeError):
+        user.extra["ext"]["n"] = 2  # type: ignore[index]
+    with pytest.raises(TypeError):
+        user.extra["new"] = 1  # type: ignore[index]
+    assert user.model_dump()["extra"]["ext"] == {
+        "tags": ["a"],
+        "n": 1.5,
+        "deep": {"k": [None, True]},
+    }
+    assert await provider.validate_token(token) is user  # kept with the engine's cache entry
+
+
+async def test_both_user_builders_agree_with_pydantic(idp: EntraIdP, make_provider: Make) -> None:
+    """The fast builder (pydantic's own storage, checked at import) and the public
+    ``model_copy`` fallback build the same User as validation does."""
+    from netrun_auth import oidc
+
+    assert oidc._trusted_user is oidc._fill_user  # the installed pydantic passed the check
+    provider = make_provider()
+    await provider.start()
+    verifier = provider._issuers[0].verifier
+    assert verifier is not None
+    claims = verifier.verify(idp.v2(groups=["g"]))
+    fields = {**claims.user_fields(), "session_id": None}
+    filled, copied = oidc._fill_user(dict(fields)), oidc._copy_user(dict(fields))
+    validated = User.model_validate(filled.model_dump())
+    assert filled == copied == validated
+    assert filled.model_dump() == copied.model_dump() == validated.model_dump()
+    assert filled.session_id is None and copied.extra["groups"] == ("g",)
+
+
 async def test_v1_token_with_app_id_uri_audience(idp: EntraIdP, make_provider: Make) -> None:
     provider = make_provider()
     # before discovery (no lifespan start): routed by the tenant it names, checked exactly later

@@ -1,7 +1,7 @@
 //! JSON values to Python objects.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyMappingProxy, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 
@@ -34,4 +34,38 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
         dict.set_item(key, to_py(py, value)?)?;
     }
     Ok(dict)
+}
+
+/// A JSON value as a read-only Python object, as `User.extra` holds its values:
+/// objects become read-only mappings (`types.MappingProxyType`), arrays tuples.
+pub fn to_frozen_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    match value {
+        Value::Array(items) => {
+            let items = items
+                .iter()
+                .map(|item| to_frozen_py(py, item))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyTuple::new(py, items)?.into_any())
+        }
+        Value::Object(map) => freeze(&frozen_entries(py, map)?),
+        scalar => to_py(py, scalar),
+    }
+}
+
+/// A new dict of `map`'s entries, each value read-only ([`to_frozen_py`]); the caller
+/// may add entries, then [`freeze`] it.
+pub fn frozen_entries<'py>(
+    py: Python<'py>,
+    map: &Map<String, Value>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (key, value) in map {
+        dict.set_item(key, to_frozen_py(py, value)?)?;
+    }
+    Ok(dict)
+}
+
+/// A read-only view of `dict` (nobody else holds the dict).
+pub fn freeze<'py>(dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(PyMappingProxy::new(dict.py(), dict.as_mapping()).into_any())
 }

@@ -5,24 +5,24 @@
 
 use std::sync::Arc;
 
-use netrun_auth::claims::Audience;
 use netrun_auth::oidc::{
-    Decision, Discovery, OidcClaims, OidcConfig, OidcVerifier, PolicyConfig, Ticket,
+    Decision, Discovery, OidcClaims, OidcConfig, OidcVerifier, PolicyConfig, Ticket, UserMapping,
 };
 use netrun_auth::{Algorithm, Error};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use pyo3::IntoPyObjectExt;
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::errors::to_py_err;
-use crate::json::map_to_py;
+use crate::json::{freeze, frozen_entries};
 use crate::text::{strings, Text, TextBytes};
 
 /// One outside issuer: its rules, its parsed keys and its JWKS fetch policy.
 #[pyclass(frozen, module = "netrun_auth._core", name = "OidcVerifier")]
 pub struct PyOidcVerifier(OidcVerifier);
 
-/// Verified claims of an outside token (immutable).
+/// Verified claims of an outside token (immutable), and the `User` built from them
+/// once (`attach`), shared by every later verification of the same token.
 #[pyclass(frozen, module = "netrun_auth._core", name = "OidcClaims")]
 pub struct PyOidcClaims(Arc<OidcClaims>);
 
@@ -42,7 +42,8 @@ impl PyOidcVerifier {
         max_token_bytes = 16_384, allow_guests = true, accepted_types = None, max_keys = 64,
         max_jwks_bytes = 262_144, cache_size = 10_000, refresh_min_seconds = 43_200.0,
         refresh_max_seconds = 86_400.0, unknown_kid_cooldown_seconds = 300.0,
-        retry_seconds = 30.0, fetch_timeout_seconds = 30.0,
+        retry_seconds = 30.0, fetch_timeout_seconds = 30.0, user_id_claim = None,
+        organization_claim = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -62,6 +63,8 @@ impl PyOidcVerifier {
         unknown_kid_cooldown_seconds: f64,
         retry_seconds: f64,
         fetch_timeout_seconds: f64,
+        user_id_claim: Option<Text>,
+        organization_claim: Option<Text>,
     ) -> PyResult<Self> {
         let build = || -> Result<OidcVerifier, Error> {
             let mut config = OidcConfig::new(issuer.into_string(), strings(audiences));
@@ -95,6 +98,12 @@ impl PyOidcVerifier {
                 retry_seconds,
                 fetch_timeout_seconds,
             };
+            let mut user = UserMapping::default();
+            if let Some(claim) = user_id_claim {
+                user.user_id_claim = claim.into_string();
+            }
+            user.organization_claim = organization_claim.map(Text::into_string);
+            config.user = user;
             OidcVerifier::new(config)
         };
         build().map_err(to_py_err).map(PyOidcVerifier)
@@ -190,55 +199,63 @@ impl PyOidcClaims {
         &self.0.issuer
     }
     #[getter]
-    fn audience<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match &self.0.audience {
-            Audience::One(aud) => aud.into_bound_py_any(py),
-            Audience::Many(auds) => auds.into_bound_py_any(py),
-        }
-    }
-    #[getter]
-    fn expires_at(&self) -> i64 {
-        self.0.expires_at
-    }
-    #[getter]
-    fn not_before(&self) -> Option<i64> {
-        self.0.not_before
-    }
-    #[getter]
-    fn issued_at(&self) -> Option<i64> {
-        self.0.issued_at
-    }
-    #[getter]
-    fn object_id(&self) -> Option<&str> {
-        self.0.object_id.as_deref()
-    }
-    #[getter]
-    fn tenant_id(&self) -> Option<&str> {
-        self.0.tenant_id.as_deref()
-    }
-    #[getter]
-    fn roles(&self) -> Vec<String> {
-        self.0.roles.clone()
-    }
-    #[getter]
-    fn scopes(&self) -> Vec<String> {
-        self.0.scopes.clone()
-    }
-    #[getter]
-    fn account_type(&self) -> Option<i64> {
-        self.0.account_type
-    }
-    #[getter]
-    fn identity_provider(&self) -> Option<&str> {
-        self.0.identity_provider.as_deref()
-    }
-    #[getter]
     fn is_guest(&self) -> bool {
         self.0.is_guest
     }
+
+    /// The keyword arguments of the `User` these claims describe, every value already of
+    /// the field's frozen type (tuples, a read-only `extra`): `User.model_construct(**f)`.
+    /// `extra` holds the other claims, then `oid`, `tid`, `idp`, `acct`, `sub` when
+    /// present and `is_guest`.
+    fn user_fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = &self.0;
+        let u = &c.user;
+        let extra = frozen_entries(py, &c.extra)?;
+        // (read out of `extra` by the engine: never there already)
+        for (name, value) in [
+            (intern!(py, "oid"), &c.object_id),
+            (intern!(py, "tid"), &c.tenant_id),
+            (intern!(py, "idp"), &c.identity_provider),
+        ] {
+            if let Some(value) = value {
+                extra.set_item(name, value)?;
+            }
+        }
+        if let Some(acct) = c.account_type {
+            extra.set_item(intern!(py, "acct"), acct)?;
+        }
+        extra.set_item(intern!(py, "sub"), &c.subject)?;
+        extra.set_item(intern!(py, "is_guest"), c.is_guest)?;
+        let fields = PyDict::new(py);
+        fields.set_item(intern!(py, "user_id"), &u.user_id)?;
+        fields.set_item(intern!(py, "organization_id"), u.organization_id.as_deref())?;
+        fields.set_item(intern!(py, "roles"), PyTuple::new(py, &c.roles)?)?;
+        fields.set_item(intern!(py, "permissions"), PyTuple::empty(py))?;
+        fields.set_item(intern!(py, "email"), u.email.as_deref())?;
+        fields.set_item(intern!(py, "display_name"), u.display_name.as_deref())?;
+        fields.set_item(intern!(py, "token_id"), u.token_id.as_deref())?;
+        fields.set_item(intern!(py, "extra"), freeze(&extra)?)?;
+        fields.set_item(intern!(py, "scopes"), PyTuple::new(py, &c.scopes)?)?;
+        fields.set_item(intern!(py, "issuer"), &c.issuer)?;
+        Ok(fields)
+    }
+
+    /// What `attach` kept for these claims (`None` before).
     #[getter]
-    fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.0.extra)
+    fn attached(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.0
+            .attached
+            .get::<Py<PyAny>>()
+            .map(|value| value.clone_ref(py))
+    }
+
+    /// Keep `value` with these claims in the verified-token cache (the first value
+    /// attached wins: returns the one kept).
+    fn attach(&self, py: Python<'_>, value: Py<PyAny>) -> Py<PyAny> {
+        match self.0.attached.attach(value) {
+            Some(kept) => kept.clone_ref(py),
+            None => py.None(),
+        }
     }
 
     fn __repr__(&self) -> String {

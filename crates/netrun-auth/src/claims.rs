@@ -83,6 +83,59 @@ pub const REGISTERED: [&str; 12] = [
 /// Largest NumericDate accepted (9999-12-31T23:59:59Z).
 const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 
+/// The registered claims every verifier reads (RFC 7519 section 4.1): `sub`, `iss`,
+/// `aud` and `exp` required, `nbf` and `iat` optional, each strictly typed. Our own
+/// [`Claims`] and an outside issuer's [`crate::oidc::OidcClaims`] both start here.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Registered {
+    pub subject: String,
+    pub issuer: String,
+    pub audience: Audience,
+    pub expires_at: i64,
+    pub not_before: Option<i64>,
+    pub issued_at: Option<i64>,
+}
+
+impl Registered {
+    /// Take the registered claims out of `payload`.
+    pub fn read(payload: &mut Map<String, Value>) -> Result<Self> {
+        Ok(Registered {
+            subject: required_string(payload, "sub")?,
+            issuer: required_string(payload, "iss")?,
+            audience: audience(payload)?,
+            expires_at: numeric_date(payload, "exp")?.ok_or(Error::MissingClaim("exp"))?,
+            not_before: numeric_date(payload, "nbf")?,
+            issued_at: numeric_date(payload, "iat")?,
+        })
+    }
+}
+
+/// The time rule of every verifier at `now`, with `leeway` seconds of clock skew:
+/// expired after `exp`, not yet valid before `nbf`, refused when issued (`iat`) in
+/// the future. Also rerun on verified-cache hits.
+pub fn check_times(
+    expires_at: i64,
+    not_before: Option<i64>,
+    issued_at: Option<i64>,
+    now: i64,
+    leeway: i64,
+) -> Result<()> {
+    let late = now.saturating_add(leeway);
+    if now > expires_at.saturating_add(leeway) {
+        return Err(Error::Expired);
+    }
+    if not_before.is_some_and(|nbf| nbf > late) {
+        return Err(Error::NotYetValid);
+    }
+    if issued_at.is_some_and(|iat| iat > late) {
+        return Err(Error::InvalidClaim {
+            claim: "iat",
+            reason: "issued in the future",
+        });
+    }
+    Ok(())
+}
+
 /// The claims of a verified token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
@@ -117,13 +170,21 @@ pub struct Claims {
 impl Claims {
     /// Read claims from a parsed payload, refusing wrong types (a string `exp` is invalid, not absent).
     pub fn from_payload(mut payload: Map<String, Value>) -> Result<Self> {
+        let Registered {
+            subject,
+            issuer,
+            audience,
+            expires_at,
+            not_before,
+            issued_at,
+        } = Registered::read(&mut payload)?;
         let claims = Claims {
-            subject: required_string(&mut payload, "sub")?,
-            issuer: required_string(&mut payload, "iss")?,
-            audience: audience(&mut payload)?,
-            expires_at: numeric_date(&mut payload, "exp")?.ok_or(Error::MissingClaim("exp"))?,
-            not_before: numeric_date(&mut payload, "nbf")?,
-            issued_at: numeric_date(&mut payload, "iat")?,
+            subject,
+            issuer,
+            audience,
+            expires_at,
+            not_before,
+            issued_at,
             jti: required_string(&mut payload, "jti")?,
             token_type: {
                 let typ = required_string(&mut payload, "typ")?;
@@ -211,25 +272,13 @@ impl ClaimRules {
 
     /// The time checks alone (also rerun on verified-cache hits).
     pub fn check_time(&self, claims: &Claims, now: i64) -> Result<()> {
-        if now > claims.expires_at.saturating_add(self.leeway_seconds) {
-            return Err(Error::Expired);
-        }
-        if claims
-            .not_before
-            .is_some_and(|nbf| nbf > now.saturating_add(self.leeway_seconds))
-        {
-            return Err(Error::NotYetValid);
-        }
-        if claims
-            .issued_at
-            .is_some_and(|iat| iat > now.saturating_add(self.leeway_seconds))
-        {
-            return Err(Error::InvalidClaim {
-                claim: "iat",
-                reason: "issued in the future",
-            });
-        }
-        Ok(())
+        check_times(
+            claims.expires_at,
+            claims.not_before,
+            claims.issued_at,
+            now,
+            self.leeway_seconds,
+        )
     }
 }
 

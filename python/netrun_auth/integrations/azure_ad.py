@@ -22,10 +22,8 @@ import httpx
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .. import _core
 from ..exceptions import ConfigurationError
-from ..oidc import OIDCConfig, OIDCProvider, _Issuer, _make_user
-from ..types import User
+from ..oidc import OIDCConfig, OIDCProvider, _Issuer
 
 __all__ = ["AzureADConfig", "AzureADProvider"]
 
@@ -239,11 +237,3 @@ class AzureADProvider(OIDCProvider):
         if self._tenants == ["*"]:
             return any(_is_guid(part) for part in lowered.split("/"))
         return any(tenant in lowered for tenant in self._tenants)
-
-    def _user(self, claims: _core.OidcClaims) -> User:
-        return _make_user(
-            claims,
-            user_id=claims.object_id or claims.subject,
-            organization_id=claims.tenant_id,
-            extra=dict(claims.extra),
-        )

@@ -20,7 +20,7 @@ pub mod keyset;
 pub mod policy;
 pub mod verifier;
 
-pub use claims::OidcClaims;
+pub use claims::{OidcClaims, UserFields, UserMapping};
 pub use discovery::Discovery;
 pub use issuer::IssuerRule;
 pub use keyset::KeySet;

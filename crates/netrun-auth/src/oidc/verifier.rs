@@ -17,7 +17,7 @@ use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
 use lru::LruCache;
 use serde_json::{Map, Value};
 
-use super::claims::OidcClaims;
+use super::claims::{OidcClaims, UserMapping};
 use super::issuer::{key_issuer_matches, IssuerRule};
 use super::keyset::{KeySet, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_KEYS};
 use super::policy::{Decision, JwksPolicy, PolicyConfig, Ticket};
@@ -59,6 +59,8 @@ pub struct OidcConfig {
     pub cache_size: usize,
     /// When the JWKS is fetched.
     pub policy: PolicyConfig,
+    /// Which claims give the user's id and organization. Default `sub`, none.
+    pub user: UserMapping,
 }
 
 impl OidcConfig {
@@ -77,6 +79,7 @@ impl OidcConfig {
             max_jwks_bytes: DEFAULT_MAX_JWKS_BYTES,
             cache_size: 10_000,
             policy: PolicyConfig::default(),
+            user: UserMapping::default(),
         }
     }
 
@@ -202,7 +205,7 @@ impl OidcVerifier {
             .find(jws.kid()?, jws.algorithm)
             .ok_or(Error::UnknownKey)?;
         let payload = jws.verify_with(&key.key)?;
-        let claims = OidcClaims::from_payload(payload)?;
+        let claims = OidcClaims::from_payload(payload, &self.config.user)?;
         self.check_time(&claims, now)?;
         self.rule
             .check(&claims.issuer, claims.tenant_id.as_deref())?;
@@ -255,26 +258,13 @@ impl OidcVerifier {
     }
 
     fn check_time(&self, claims: &OidcClaims, now: i64) -> Result<()> {
-        let leeway = self.config.leeway_seconds;
-        if now > claims.expires_at.saturating_add(leeway) {
-            return Err(Error::Expired);
-        }
-        if claims
-            .not_before
-            .is_some_and(|nbf| nbf > now.saturating_add(leeway))
-        {
-            return Err(Error::NotYetValid);
-        }
-        if claims
-            .issued_at
-            .is_some_and(|iat| iat > now.saturating_add(leeway))
-        {
-            return Err(Error::InvalidClaim {
-                claim: "iat",
-                reason: "issued in the future",
-            });
-        }
-        Ok(())
+        claims::check_times(
+            claims.expires_at,
+            claims.not_before,
+            claims.issued_at,
+            now,
+            self.config.leeway_seconds,
+        )
     }
 
     /// On every use (monotonic `now`): whether a first or scheduled fetch is due.

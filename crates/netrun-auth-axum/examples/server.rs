@@ -113,9 +113,7 @@ fn redis_store(_config: &AuthConfig, _cluster: bool) -> Result<Store, String> {
 }
 
 #[cfg(feature = "oidc")]
-async fn azure(
-    layer: netrun_auth_axum::AuthLayer,
-) -> Result<netrun_auth_axum::AuthLayer, String> {
+async fn azure(layer: netrun_auth_axum::AuthLayer) -> Result<netrun_auth_axum::AuthLayer, String> {
     use netrun_auth_axum::oidc::{AzureAdConfig, OidcProvider};
     let config = AzureAdConfig::from_env().map_err(|e| e.to_string())?;
     let provider = OidcProvider::entra(config).map_err(|e| e.to_string())?;
@@ -124,9 +122,7 @@ async fn azure(
 }
 
 #[cfg(not(feature = "oidc"))]
-async fn azure(
-    _layer: netrun_auth_axum::AuthLayer,
-) -> Result<netrun_auth_axum::AuthLayer, String> {
+async fn azure(_layer: netrun_auth_axum::AuthLayer) -> Result<netrun_auth_axum::AuthLayer, String> {
     Err("--azure needs the oidc feature: cargo run --features oidc --example server".into())
 }
 

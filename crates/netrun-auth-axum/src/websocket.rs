@@ -147,10 +147,7 @@ mod tests {
         let refused = AuthError::not_authenticated();
         assert_eq!(close_code(&refused), POLICY_VIOLATION);
         assert_eq!(close_reason(&refused), "not_authenticated");
-        assert_eq!(
-            close_code(&AuthError::store_unavailable()),
-            TRY_AGAIN_LATER
-        );
+        assert_eq!(close_code(&AuthError::store_unavailable()), TRY_AGAIN_LATER);
         let long = AuthError::new(StatusCode::TOO_MANY_REQUESTS, "é".repeat(100), "slow down");
         assert_eq!(close_code(&long), TRY_AGAIN_LATER);
         assert!(close_reason(&long).len() <= 120);

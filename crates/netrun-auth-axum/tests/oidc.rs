@@ -82,9 +82,18 @@ impl Idp {
             discovery_fetches: AtomicU64::new(0),
         });
         let app = Router::new()
-            .route("/oidc/.well-known/openid-configuration", get(oidc_discovery))
-            .route("/{tenant}/v2.0/.well-known/openid-configuration", get(v2_discovery))
-            .route("/{tenant}/.well-known/openid-configuration", get(v1_discovery))
+            .route(
+                "/oidc/.well-known/openid-configuration",
+                get(oidc_discovery),
+            )
+            .route(
+                "/{tenant}/v2.0/.well-known/openid-configuration",
+                get(v2_discovery),
+            )
+            .route(
+                "/{tenant}/.well-known/openid-configuration",
+                get(v1_discovery),
+            )
             .route("/keys", get(jwks))
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -169,7 +178,10 @@ fn sign(key: &Key, typ: Option<&str>, claims: &Value) -> String {
         base64url::encode(header.to_string()),
         base64url::encode(claims.to_string())
     );
-    let signature = key.signing.sign(Algorithm::RS256, input.as_bytes()).unwrap();
+    let signature = key
+        .signing
+        .sign(Algorithm::RS256, input.as_bytes())
+        .unwrap();
     format!("{input}.{}", base64url::encode(signature))
 }
 
@@ -254,7 +266,10 @@ async fn call(app: &Router, path: &str, token: &str) -> (StatusCode, Value) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -273,7 +288,10 @@ async fn one_layer_serves_our_tokens_and_outside_issuers_routed_by_iss() {
         .unwrap()
         .access_token;
     let (status, body) = call(&app, "/me", &ours).await;
-    assert_eq!((status, body["user_id"].clone()), (StatusCode::OK, json!("alice")));
+    assert_eq!(
+        (status, body["user_id"].clone()),
+        (StatusCode::OK, json!("alice"))
+    );
     assert_eq!(body["issuer"], json!("netrun-tests"));
 
     let (status, body) = call(&app, "/me", &sign(&k1, None, &plain(&idp))).await;
@@ -286,7 +304,10 @@ async fn one_layer_serves_our_tokens_and_outside_issuers_routed_by_iss() {
     let entra_token = sign(&k1, Some("JWT"), &entra_v2(&idp, TID));
     let (status, body) = call(&app, "/me", &entra_token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["user_id"], json!("690222be-ff1a-4d56-abd1-7e4f7d38e474"));
+    assert_eq!(
+        body["user_id"],
+        json!("690222be-ff1a-4d56-abd1-7e4f7d38e474")
+    );
     assert_eq!(body["organization_id"], json!(TID));
     assert_eq!(body["roles"], json!(["Reader"]));
     assert_eq!(body["issuer"], json!(idp.v2_issuer(TID)));
@@ -294,13 +315,19 @@ async fn one_layer_serves_our_tokens_and_outside_issuers_routed_by_iss() {
 
     // require_scopes: 403 insufficient_scope for a token without the scope.
     let (status, body) = call(&app, "/files", &sign(&k1, None, &plain(&idp))).await;
-    assert_eq!((status, body["error"].clone()), (StatusCode::FORBIDDEN, json!("insufficient_scope")));
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::FORBIDDEN, json!("insufficient_scope"))
+    );
 
     // Nobody's issuer: 401 issuer_unknown; our issuer with a foreign key: our 401.
     let mut stranger = plain(&idp);
     stranger["iss"] = json!("https://evil.example.com");
     let (status, body) = call(&app, "/me", &sign(&k1, None, &stranger)).await;
-    assert_eq!((status, body["error"].clone()), (StatusCode::UNAUTHORIZED, json!("issuer_unknown")));
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("issuer_unknown"))
+    );
     let mut forged = plain(&idp);
     forged["iss"] = json!("netrun-tests");
     let (status, _) = call(&app, "/me", &sign(&k1, None, &forged)).await;
@@ -316,7 +343,12 @@ async fn entra_rules() {
     let check = |claims: Value| {
         let azure = azure.clone();
         let token = sign(&k1, Some("JWT"), &claims);
-        async move { azure.validate_token(&token).await.map(|u| u.user_id.clone()) }
+        async move {
+            azure
+                .validate_token(&token)
+                .await
+                .map(|u| u.user_id.clone())
+        }
     };
     assert!(check(entra_v2(&idp, TID)).await.is_ok());
     // A tenant not allowed.
@@ -402,7 +434,10 @@ async fn jwks_policy_over_real_http() {
             .validate_token(&sign(&strangers[i % 3], None, &plain(&idp)))
             .await
             .unwrap_err();
-        assert_eq!((error.status(), error.code()), (StatusCode::UNAUTHORIZED, "unknown_key"));
+        assert_eq!(
+            (error.status(), error.code()),
+            (StatusCode::UNAUTHORIZED, "unknown_key")
+        );
     }
     assert_eq!(idp.jwks_fetches(), 2, "at most one fetch per cooldown");
 
@@ -453,7 +488,10 @@ async fn an_idp_never_reached_is_503_then_recovers() {
     let provider = oidc_provider(&idp, 300.0, 0.0);
     let token = sign(&k1, None, &plain(&idp));
     let error = provider.validate_token(&token).await.unwrap_err();
-    assert_eq!((error.status(), error.code()), (StatusCode::SERVICE_UNAVAILABLE, "idp_unavailable"));
+    assert_eq!(
+        (error.status(), error.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "idp_unavailable")
+    );
     idp.set_mode(Mode::Ok);
     // The retry delay is 0 in these settings: the next use fetches again.
     provider.validate_token(&token).await.unwrap();
@@ -464,12 +502,20 @@ async fn settings_are_checked_when_the_provider_is_built() {
     // https only unless insecure_*.
     let config = OidcConfig::new("http://127.0.0.1:1/oidc", ["api"]);
     let error = OidcProvider::new(config).unwrap_err();
-    assert!(error.0.starts_with("discovery_url: must be an https:// URL"), "{error}");
+    assert!(
+        error
+            .0
+            .starts_with("discovery_url: must be an https:// URL"),
+        "{error}"
+    );
     let mut config = OidcConfig::new("https://idp.example.com", ["api"]);
     config.algorithms = vec!["HS256".into()];
     assert!(OidcProvider::new(config).is_err());
     let mut azure = AzureAdConfig::new("common", CLIENT);
-    assert!(OidcProvider::entra(azure.clone()).is_err(), "multi-tenant needs allowed_tenants");
+    assert!(
+        OidcProvider::entra(azure.clone()).is_err(),
+        "multi-tenant needs allowed_tenants"
+    );
     azure.allowed_tenants = vec!["*".into()];
     assert!(OidcProvider::entra(azure).is_ok());
 }

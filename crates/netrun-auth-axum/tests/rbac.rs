@@ -44,7 +44,8 @@ fn routes() -> Router {
         )
         .route(
             "/approve",
-            get(|| async { "ok" }).route_layer(require_permissions(["invoices:approve", "invoices:read"])),
+            get(|| async { "ok" })
+                .route_layer(require_permissions(["invoices:approve", "invoices:read"])),
         )
         .route(
             "/cross",
@@ -61,7 +62,10 @@ async fn token(auth: &Auth, user: &str, roles: &[&str], permissions: &[&str]) ->
     request.organization_id = Some("acme".into());
     request.roles = roles.iter().map(|r| (*r).to_owned()).collect();
     request.permissions = permissions.iter().map(|p| (*p).to_owned()).collect();
-    auth.generate_token_pair(request).await.unwrap().access_token
+    auth.generate_token_pair(request)
+        .await
+        .unwrap()
+        .access_token
 }
 
 async fn call(app: &Router, path: &str, token: &str) -> (StatusCode, Value) {
@@ -72,7 +76,10 @@ async fn call(app: &Router, path: &str, token: &str) -> (StatusCode, Value) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -96,19 +103,26 @@ async fn permissions_granted_through_roles_count_with_a_registry() {
     let (status, body) = call(&with, "/approve", &viewer).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], json!("insufficient_permissions"));
-    assert_eq!(body["details"]["missing_permissions"], json!(["invoices:approve"]));
+    assert_eq!(
+        body["details"]["missing_permissions"],
+        json!(["invoices:approve"])
+    );
     // The cross-tenant permission is never granted by a wildcard.
     assert_eq!(call(&with, "/cross", &admin).await.0, StatusCode::FORBIDDEN);
 
     // Without a registry only the token's exact permissions count.
-    assert_eq!(call(&without, "/read", &viewer).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&without, "/read", &viewer).await.0,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(call(&without, "/read", &listed).await.0, StatusCode::OK);
 
     // A guard's own registry, behind a layer without one.
     let own = Router::new()
         .route(
             "/read",
-            get(|| async { "ok" }).route_layer(require_permissions(["invoices:read"]).rbac(rbac.clone())),
+            get(|| async { "ok" })
+                .route_layer(require_permissions(["invoices:read"]).rbac(rbac.clone())),
         )
         .layer(auth.layer());
     assert_eq!(call(&own, "/read", &viewer).await.0, StatusCode::OK);
@@ -116,7 +130,8 @@ async fn permissions_granted_through_roles_count_with_a_registry() {
     // Registry changes are seen at once: a role assigned to a user grants its permissions.
     let plain = token(&auth, "paul", &[], &[]).await;
     assert_eq!(call(&with, "/read", &plain).await.0, StatusCode::FORBIDDEN);
-    rbac.update(|r| r.assign_role("paul", "viewer", None)).unwrap();
+    rbac.update(|r| r.assign_role("paul", "viewer", None))
+        .unwrap();
     assert_eq!(call(&with, "/read", &plain).await.0, StatusCode::OK);
 }
 
@@ -128,13 +143,20 @@ async fn organizations_follow_the_engine_rule() {
     let member = token(&auth, "mia", &["viewer"], &[]).await;
     assert_eq!(call(&app, "/orgs/acme", &member).await.0, StatusCode::OK);
     let (status, body) = call(&app, "/orgs/globex", &member).await;
-    assert_eq!((status, body["error"].clone()), (StatusCode::FORBIDDEN, json!("organization_forbidden")));
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::FORBIDDEN, json!("organization_forbidden"))
+    );
     // A role assigned in that organization lets the user in.
-    rbac.update(|r| r.assign_role("mia", "viewer", Some("globex"))).unwrap();
+    rbac.update(|r| r.assign_role("mia", "viewer", Some("globex")))
+        .unwrap();
     assert_eq!(call(&app, "/orgs/globex", &member).await.0, StatusCode::OK);
     // The literal cross-tenant permission; `*` does not grant it.
     let cross = token(&auth, "cy", &[], &["organizations:cross_tenant"]).await;
     assert_eq!(call(&app, "/orgs/initech", &cross).await.0, StatusCode::OK);
     let star = token(&auth, "st", &[], &["*"]).await;
-    assert_eq!(call(&app, "/orgs/initech", &star).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&app, "/orgs/initech", &star).await.0,
+        StatusCode::FORBIDDEN
+    );
 }

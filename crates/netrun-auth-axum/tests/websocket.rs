@@ -26,7 +26,9 @@ fn auth() -> Auth {
 async fn greet(user: AuthUser, ws: WebSocketUpgrade) -> axum::response::Response {
     let name = user.user_id.clone();
     ws.on_upgrade(move |mut socket| async move {
-        let _ = socket.send(Message::Text(format!("hello {name}").into())).await;
+        let _ = socket
+            .send(Message::Text(format!("hello {name}").into()))
+            .await;
     })
 }
 
@@ -34,7 +36,10 @@ async fn greet(user: AuthUser, ws: WebSocketUpgrade) -> axum::response::Response
 async fn serve(auth: &Auth) -> String {
     let app = Router::new()
         .route("/ws", get(greet))
-        .route("/ws/admin", get(greet).route_layer(require_roles(["admin"])))
+        .route(
+            "/ws/admin",
+            get(greet).route_layer(require_roles(["admin"])),
+        )
         .layer(auth.layer());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("ws://{}", listener.local_addr().unwrap());
@@ -54,7 +59,11 @@ async fn first_message(url: &str, authorization: Option<&str>) -> ClientMessage 
         .await
         .expect("the handshake is accepted, even when refused");
     assert_eq!(response.status(), 101);
-    socket.next().await.expect("a message").expect("not an error")
+    socket
+        .next()
+        .await
+        .expect("a message")
+        .expect("not an error")
 }
 
 fn assert_closed(message: ClientMessage, code: u16, reason: &str) {
@@ -94,7 +103,11 @@ async fn refused_upgrades_are_accepted_then_closed_with_1008_and_the_code() {
         .access_token;
     let bearer = format!("Bearer {alice}");
     // A valid token without the role: the guard refuses.
-    assert_closed(first_message(&admin, Some(&bearer)).await, 1008, "insufficient_role");
+    assert_closed(
+        first_message(&admin, Some(&bearer)).await,
+        1008,
+        "insufficient_role",
+    );
     // A revoked token.
     let bob = auth
         .generate_token_pair(TokenRequest::new("bob"))
@@ -115,7 +128,11 @@ async fn refused_upgrades_are_accepted_then_closed_with_1008_and_the_code() {
     );
     let mut request = TokenRequest::new("root");
     request.roles = vec!["admin".into()];
-    let root = auth.generate_token_pair(request).await.unwrap().access_token;
+    let root = auth
+        .generate_token_pair(request)
+        .await
+        .unwrap()
+        .access_token;
     assert_eq!(
         first_message(&admin, Some(&format!("Bearer {root}"))).await,
         ClientMessage::Text("hello root".into())

@@ -198,7 +198,10 @@ impl AzureAdConfig {
             config.authority_host = v.clone();
         }
         for (name, slot) in [
-            ("insecure_http_authority", &mut config.insecure_http_authority),
+            (
+                "insecure_http_authority",
+                &mut config.insecure_http_authority,
+            ),
             ("allow_guests", &mut config.allow_guests),
         ] {
             if let Some(v) = values.get(name) {
@@ -211,9 +214,8 @@ impl AzureAdConfig {
         if let Some(v) = values.get("jwks_refetch_cooldown_seconds") {
             match v.trim().parse::<f64>() {
                 Ok(n) => config.jwks_refetch_cooldown_seconds = n,
-                Err(_) => problems.push(
-                    "jwks_refetch_cooldown_seconds: Input should be a valid number".into(),
-                ),
+                Err(_) => problems
+                    .push("jwks_refetch_cooldown_seconds: Input should be a valid number".into()),
             }
         }
         if !problems.is_empty() {
@@ -251,16 +253,18 @@ impl AzureAdConfig {
         } else {
             problems.push("client_id: must be the application (client) id, a GUID".into());
         }
-        if !self.jwks_refetch_cooldown_seconds.is_finite() || self.jwks_refetch_cooldown_seconds < 0.0
+        if !self.jwks_refetch_cooldown_seconds.is_finite()
+            || self.jwks_refetch_cooldown_seconds < 0.0
         {
             problems.push(
                 "jwks_refetch_cooldown_seconds: Input should be greater than or equal to 0".into(),
             );
         }
         self.authority_host = self.authority_host.trim_end_matches('/').to_owned();
-        if !self.authority_host.starts_with("https://")
-            && !(self.insecure_http_authority && self.authority_host.starts_with("http://"))
-        {
+        let https = self.authority_host.starts_with("https://");
+        let allowed_http =
+            self.insecure_http_authority && self.authority_host.starts_with("http://");
+        if !(https || allowed_http) {
             problems.push(
                 "authority_host must be an https URL (insecure_http_authority allows http for tests)"
                     .into(),
@@ -276,9 +280,12 @@ impl AzureAdConfig {
                             .into(),
                     );
                 } else if any && self.allowed_tenants.len() > 1 {
-                    problems.push("allowed_tenants: '*' cannot be combined with tenant GUIDs".into());
+                    problems
+                        .push("allowed_tenants: '*' cannot be combined with tenant GUIDs".into());
                 } else if !any && !self.allowed_tenants.iter().all(|t| is_guid(t)) {
-                    problems.push("allowed_tenants: each tenant must be a GUID (or exactly '*')".into());
+                    problems.push(
+                        "allowed_tenants: each tenant must be a GUID (or exactly '*')".into(),
+                    );
                 }
             } else if !self.allowed_tenants.is_empty()
                 && self
@@ -286,9 +293,8 @@ impl AzureAdConfig {
                     .iter()
                     .any(|t| t.to_ascii_lowercase() != self.tenant_id)
             {
-                problems.push(
-                    "allowed_tenants: a single-tenant app accepts only its tenant_id".into(),
-                );
+                problems
+                    .push("allowed_tenants: a single-tenant app accepts only its tenant_id".into());
             }
         }
         if problems.is_empty() {
@@ -321,7 +327,10 @@ mod tests {
                 ("netrun_auth_azure_client_id", &CLIENT.to_uppercase()),
                 ("NETRUN_AUTH_AZURE_ALLOWED_TENANTS", &format!(" {TID} ,")),
                 ("NETRUN_AUTH_AZURE_ALLOW_GUESTS", "yes"),
-                ("NETRUN_AUTH_AZURE_AUTHORITY_HOST", "https://login.example.us/"),
+                (
+                    "NETRUN_AUTH_AZURE_AUTHORITY_HOST",
+                    "https://login.example.us/",
+                ),
             ]),
             None,
         )
@@ -342,7 +351,8 @@ mod tests {
         let refused = |config: AzureAdConfig| config.checked().unwrap_err().0;
         assert!(refused(AzureAdConfig::new("contoso", CLIENT)).starts_with("tenant_id:"));
         assert!(refused(AzureAdConfig::new(TID, "app")).starts_with("client_id:"));
-        assert!(refused(AzureAdConfig::new("common", CLIENT)).starts_with("allowed_tenants is required"));
+        assert!(refused(AzureAdConfig::new("common", CLIENT))
+            .starts_with("allowed_tenants is required"));
         let mut star = AzureAdConfig::new("organizations", CLIENT);
         star.allowed_tenants = vec!["*".into(), TID.into()];
         assert!(refused(star).contains("cannot be combined"));

@@ -26,7 +26,10 @@ impl std::fmt::Display for FetchError {
 
 /// The client made when the caller gives none: rustls, no redirects, timeouts,
 /// `https` only unless `allow_http`.
-pub(crate) fn default_client(timeout: Duration, allow_http: bool) -> reqwest::Result<reqwest::Client> {
+pub(crate) fn default_client(
+    timeout: Duration,
+    allow_http: bool,
+) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
@@ -48,7 +51,11 @@ pub(crate) async fn get(
     }
 }
 
-async fn read(client: &reqwest::Client, url: &str, max_bytes: usize) -> Result<Vec<u8>, FetchError> {
+async fn read(
+    client: &reqwest::Client,
+    url: &str,
+    max_bytes: usize,
+) -> Result<Vec<u8>, FetchError> {
     let http = |e: reqwest::Error| {
         if e.is_timeout() {
             FetchError::TimedOut

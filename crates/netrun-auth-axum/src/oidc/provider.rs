@@ -23,8 +23,8 @@ use netrun_auth::{Algorithm, Claims, Error as EngineError, TokenType};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::config::{AzureAdConfig, OidcConfig};
 use super::config::DEFAULT_HTTP_TIMEOUT_SECONDS;
+use super::config::{AzureAdConfig, OidcConfig};
 use super::fetch::{default_client, get};
 use crate::config::ConfigError;
 use crate::error::AuthError;
@@ -297,10 +297,13 @@ impl OidcProvider {
 
     /// Whether a token whose unverified `iss` is `issuer` belongs to this provider.
     pub fn accepts_issuer(&self, issuer: &str) -> bool {
-        self.inner.issuers.iter().any(|candidate| match candidate.verifier.get() {
-            Some(verifier) => verifier.accepts_issuer(issuer),
-            None => self.inner.accepts_before_discovery(issuer),
-        })
+        self.inner
+            .issuers
+            .iter()
+            .any(|candidate| match candidate.verifier.get() {
+                Some(verifier) => verifier.accepts_issuer(issuer),
+                None => self.inner.accepts_before_discovery(issuer),
+            })
     }
 
     /// Verify `token` and return its [`User`]: 401 with the engine's code for a bad
@@ -458,15 +461,23 @@ impl Inner {
     }
 
     async fn read_discovery(&self, issuer: &Issuer) -> Result<Discovery, String> {
-        let body = get(&self.client, &issuer.discovery_url, MAX_DISCOVERY_BYTES, self.timeout)
-            .await
-            .map_err(|e| e.to_string())?;
-        let document = Discovery::parse(&body, issuer.expected_issuer.as_deref(), issuer.allow_http)
-            .map_err(|e| e.to_string())?;
+        let body = get(
+            &self.client,
+            &issuer.discovery_url,
+            MAX_DISCOVERY_BYTES,
+            self.timeout,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let document =
+            Discovery::parse(&body, issuer.expected_issuer.as_deref(), issuer.allow_http)
+                .map_err(|e| e.to_string())?;
         if let Some(entra) = &self.entra {
             let iss = document.issuer.to_ascii_lowercase();
             if entra.multi_tenant && !document.issuer.contains(TENANT_PLACEHOLDER) {
-                return Err("a multi-tenant authority's issuer must be a {tenantid} template".into());
+                return Err(
+                    "a multi-tenant authority's issuer must be a {tenantid} template".into(),
+                );
             }
             if !entra.multi_tenant && !iss.contains(&entra.tenant_id) {
                 return Err("the issuer does not name the configured tenant".into());
@@ -482,7 +493,11 @@ impl Inner {
             }
         }
         for issuer in &self.issuers {
-            if issuer.verifier.get().is_some_and(|v| v.accepts_token(token)) {
+            if issuer
+                .verifier
+                .get()
+                .is_some_and(|v| v.accepts_token(token))
+            {
                 return Ok(issuer);
             }
         }
@@ -499,10 +514,7 @@ impl Inner {
 
     /// The verifier of `issuer` with keys: a first or scheduled fetch when due (awaited
     /// only while no key was ever fetched), 503 while there are none.
-    async fn ensure_keys(
-        self: &Inner,
-        issuer: &Issuer,
-    ) -> Result<Arc<OidcVerifier>, AuthError> {
+    async fn ensure_keys(self: &Inner, issuer: &Issuer) -> Result<Arc<OidcVerifier>, AuthError> {
         let verifier = issuer.verifier.get().cloned().ok_or_else(unavailable)?;
         let mut fetched = issuer.fetched.subscribe();
         match verifier.poll(self.now()) {
@@ -585,7 +597,10 @@ impl Inner {
         extra.insert("is_guest".to_owned(), Value::Bool(claims.is_guest));
         let (user_id, organization_id) = match &self.mapping {
             Mapping::Entra => (
-                claims.object_id.clone().unwrap_or_else(|| claims.subject.clone()),
+                claims
+                    .object_id
+                    .clone()
+                    .unwrap_or_else(|| claims.subject.clone()),
                 claims.tenant_id.clone(),
             ),
             Mapping::Claims {
@@ -593,7 +608,9 @@ impl Inner {
                 organization,
             } => (
                 named_claim(claims, user_id).unwrap_or_else(|| claims.subject.clone()),
-                organization.as_deref().and_then(|name| named_claim(claims, name)),
+                organization
+                    .as_deref()
+                    .and_then(|name| named_claim(claims, name)),
             ),
         };
         let jti = ["jti", "uti"]
@@ -632,6 +649,10 @@ fn named_claim(claims: &OidcClaims, name: &str) -> Option<String> {
         "sub" => Some(claims.subject.clone()),
         "oid" => claims.object_id.clone(),
         "tid" => claims.tenant_id.clone(),
-        other => claims.extra.get(other).and_then(Value::as_str).map(String::from),
+        other => claims
+            .extra
+            .get(other)
+            .and_then(Value::as_str)
+            .map(String::from),
     }
 }

@@ -9,7 +9,7 @@
 //! and the error `code` (`not_authenticated`, `token_expired`, `insufficient_role`...)
 //! as its reason. No message of the application is ever exchanged.
 //!
-//! The handshake itself is axum's ([`WebSocketUpgrade`]); this module only keeps a
+//! The handshake itself is axum's (`axum::extract::ws::WebSocketUpgrade`); this module only keeps a
 //! handle on the connection's upgrade while the request runs. A request that is not a
 //! complete WebSocket handshake (or is served without a connection to upgrade, as with
 //! `tower::ServiceExt::oneshot`) gets the HTTP answer. With the `ws` cargo feature off,

@@ -24,7 +24,7 @@ from ..redis.redis_servers import free_port as redis_port
 ISSUER = "netrun-rust-tests"
 AUDIENCE = "netrun-rust-tests-api"
 BUILD = ["cargo", "build", "--quiet", "-p", "netrun-auth-axum", "--example", "server"]
-BUILD += ["--features", "redis"]
+BUILD += ["--features", "redis,oidc"]
 
 
 def _server_binary() -> Path:

@@ -1,4 +1,4 @@
-//! Example server: `cargo run --release -p netrun-auth-axum --example server [-- --redis [--cluster]]`.
+//! Example server: `cargo run --release -p netrun-auth-axum --example server [-- --redis [--cluster]] [--azure]`.
 //!
 //! Reads `NETRUN_AUTH_*` and `.env` (working directory) like the Python side and
 //! listens on `127.0.0.1:$PORT` (default 8080). With `--redis` (build with
@@ -8,17 +8,26 @@
 //! - `GET /open`: no authentication, `{"ok": true}`;
 //! - `GET /me`: `{"user_id", "organization_id", "roles", "permissions"}` (401 without a token);
 //! - `GET /admin`: role `admin` (403 otherwise);
-//! - `GET /.well-known/jwks.json`: the public keys.
+//! - `GET /.well-known/jwks.json`: the public keys;
+//! - `GET /scoped`: scope `access_as_user` (403 `insufficient_scope` otherwise):
+//!   `{"user_id", "organization_id", "roles", "scopes", "issuer"}`;
+//! - `GET /ws`: a WebSocket that sends `hello <user_id>`; refused upgrades are accepted
+//!   and closed with 1008 and the error code.
+//!
+//! `--azure` (build with `--features oidc`) also accepts Microsoft Entra ID tokens,
+//! configured by the Python side's `NETRUN_AUTH_AZURE_*` variables; each token is routed
+//! by its `iss`.
 //!
 //! `--insecure-test-routes` adds routes for the cross-language tests ONLY: they let
 //! anyone mint tokens for any user. `POST /login` (`{"user_id", "organization_id",
 //! "roles", "permissions"}` -> a token pair), `POST /refresh` (`{"refresh_token"}`),
 //! `POST /logout` (bearer token), `POST /logout_all` (`{"user_id"}`).
 
+use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use netrun_auth_axum::guard::require_roles;
+use netrun_auth_axum::guard::{require_roles, require_scopes};
 use netrun_auth_axum::{Auth, AuthConfig, AuthError, AuthUser, Store, TokenPair, TokenRequest};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -34,7 +43,7 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     for arg in &args {
-        if !["--redis", "--cluster", "--insecure-test-routes"].contains(&arg.as_str()) {
+        if !["--redis", "--cluster", "--azure", "--insecure-test-routes"].contains(&arg.as_str()) {
             return Err(format!("unknown argument {arg:?}"));
         }
     }
@@ -55,7 +64,12 @@ async fn run() -> Result<(), String> {
             get(|user: AuthUser| async move { Json(json!({"ok": true, "user_id": user.user_id})) })
                 .route_layer(require_roles(["admin"])),
         )
-        .route("/.well-known/jwks.json", get(jwks));
+        .route("/.well-known/jwks.json", get(jwks))
+        .route(
+            "/scoped",
+            get(scoped).route_layer(require_scopes(["access_as_user"])),
+        )
+        .route("/ws", get(websocket));
     if flag("--insecure-test-routes") {
         eprintln!("server: WARNING --insecure-test-routes: anyone can mint tokens (tests only)");
         app = app
@@ -64,7 +78,11 @@ async fn run() -> Result<(), String> {
             .route("/logout", post(logout))
             .route("/logout_all", post(logout_all));
     }
-    let app = app.layer(auth.layer()).with_state(auth);
+    let mut layer = auth.layer();
+    if flag("--azure") {
+        layer = azure(layer).await?;
+    }
+    let app = app.layer(layer).with_state(auth);
 
     let port: u16 = match std::env::var("PORT") {
         Ok(value) => value
@@ -92,6 +110,37 @@ fn redis_store(config: &AuthConfig, cluster: bool) -> Result<Store, String> {
 #[cfg(not(feature = "redis"))]
 fn redis_store(_config: &AuthConfig, _cluster: bool) -> Result<Store, String> {
     Err("--redis needs the redis feature: cargo run --features redis --example server".into())
+}
+
+#[cfg(feature = "oidc")]
+async fn azure(layer: netrun_auth_axum::AuthLayer) -> Result<netrun_auth_axum::AuthLayer, String> {
+    use netrun_auth_axum::oidc::{AzureAdConfig, OidcProvider};
+    let config = AzureAdConfig::from_env().map_err(|e| e.to_string())?;
+    let provider = OidcProvider::entra(config).map_err(|e| e.to_string())?;
+    provider.start().await;
+    Ok(layer.provider(std::sync::Arc::new(provider)))
+}
+
+#[cfg(not(feature = "oidc"))]
+async fn azure(_layer: netrun_auth_axum::AuthLayer) -> Result<netrun_auth_axum::AuthLayer, String> {
+    Err("--azure needs the oidc feature: cargo run --features oidc --example server".into())
+}
+
+async fn scoped(user: AuthUser) -> Json<Value> {
+    Json(json!({
+        "user_id": user.user_id,
+        "organization_id": user.organization_id,
+        "roles": user.roles,
+        "scopes": user.scopes,
+        "issuer": user.issuer(),
+    }))
+}
+
+async fn websocket(user: AuthUser, ws: WebSocketUpgrade) -> axum::response::Response {
+    let greeting = format!("hello {}", user.user_id);
+    ws.on_upgrade(move |mut socket| async move {
+        let _ = socket.send(Message::Text(greeting.into())).await;
+    })
 }
 
 async fn me(user: AuthUser) -> Json<Value> {

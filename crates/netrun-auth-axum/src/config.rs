@@ -548,7 +548,7 @@ fn put_prefixed(values: &mut HashMap<String, String>, name: &str, value: String)
     }
 }
 
-fn comma_list(value: &str) -> Vec<String> {
+pub(crate) fn comma_list(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(str::trim)
@@ -558,7 +558,7 @@ fn comma_list(value: &str) -> Vec<String> {
 }
 
 /// pydantic's boolean words.
-fn parse_bool(value: &str) -> Option<bool> {
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
         "0" | "false" | "f" | "no" | "n" | "off" => Some(false),

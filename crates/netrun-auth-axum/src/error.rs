@@ -183,6 +183,8 @@ impl From<EngineError> for AuthError {
 }
 
 impl IntoResponse for AuthError {
+    /// The JSON body and headers; the error itself rides in the response extensions, so
+    /// that the layer can turn a refused WebSocket upgrade into a close frame.
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.to_json())).into_response();
         let headers = response.headers_mut();
@@ -192,6 +194,7 @@ impl IntoResponse for AuthError {
                 headers.insert(WWW_AUTHENTICATE, value);
             }
         }
+        response.extensions_mut().insert(self);
         response
     }
 }

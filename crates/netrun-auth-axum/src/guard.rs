@@ -4,6 +4,16 @@
 //!
 //! Use them as route layers (`.route_layer(require_roles(["admin"]))`), or call
 //! [`Guard::check`] on an [`AuthUser`](crate::AuthUser) inside a handler.
+//!
+//! Permissions and organizations follow the engine's RBAC rules when an [`Rbac`]
+//! registry is given, to the layer ([`AuthLayer::rbac`](crate::AuthLayer::rbac)) or to
+//! the guard ([`Guard::rbac`], which wins): a permission granted by one of the user's
+//! roles (inheritance, wildcards) or by a role assigned to the user counts, as with the
+//! Python `require_permissions` and an `RBACManager`. Without a registry only the
+//! token's own permissions count, exactly.
+//!
+//! A refused WebSocket upgrade is accepted and closed with code 1008 and the error
+//! `code` as reason (see [`websocket`](crate::websocket)).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,10 +29,11 @@ use tower_service::Service;
 
 use crate::error::AuthError;
 use crate::extract::context;
+use crate::rbac::{can_access_organization, Rbac};
 use crate::user::User;
 
 /// The permission that lets a user into every organization (literal, never via a wildcard).
-pub const CROSS_TENANT_PERMISSION: &str = "organizations:cross_tenant";
+pub const CROSS_TENANT_PERMISSION: &str = netrun_auth::rbac::CROSS_TENANT_PERMISSION;
 
 #[derive(Debug)]
 enum Rule {
@@ -36,6 +47,7 @@ enum Rule {
 #[derive(Clone, Debug)]
 pub struct Guard {
     rule: Arc<Rule>,
+    rbac: Option<Rbac>,
 }
 
 fn strings<S: Into<String>>(values: impl IntoIterator<Item = S>) -> Vec<String> {
@@ -47,7 +59,9 @@ pub fn require_roles<S: Into<String>>(roles: impl IntoIterator<Item = S>) -> Gua
     Guard::of(Rule::Roles(strings(roles)))
 }
 
-/// The user's token must list every one of `permissions`.
+/// The user must hold every one of `permissions`: listed by the token, or, with an
+/// [`Rbac`] registry (the layer's or [`Guard::rbac`]), granted through its roles
+/// (inheritance, wildcards, assigned roles).
 pub fn require_permissions<S: Into<String>>(permissions: impl IntoIterator<Item = S>) -> Guard {
     Guard::of(Rule::Permissions(strings(permissions)))
 }
@@ -58,7 +72,9 @@ pub fn require_scopes<S: Into<String>>(scopes: impl IntoIterator<Item = S>) -> G
 }
 
 /// The path parameter `param` must be the user's organization, unless the user holds
-/// [`CROSS_TENANT_PERMISSION`] (see [`Guard::bypass_roles`]).
+/// [`CROSS_TENANT_PERMISSION`] (literally, never through a wildcard), a role assigned in
+/// that organization (with an [`Rbac`] registry), or a bypass role (see
+/// [`Guard::bypass_roles`]).
 pub fn require_organization(param: &str) -> Guard {
     Guard::of(Rule::Organization {
         param: param.to_owned(),
@@ -70,22 +86,44 @@ impl Guard {
     fn of(rule: Rule) -> Self {
         Guard {
             rule: Arc::new(rule),
+            rbac: None,
         }
+    }
+
+    /// Check with this registry (instead of the layer's, if any).
+    pub fn rbac(mut self, rbac: Rbac) -> Self {
+        self.rbac = Some(rbac);
+        self
     }
 
     /// For [`require_organization`]: users with one of these roles may enter every organization.
     pub fn bypass_roles<S: Into<String>>(self, roles: impl IntoIterator<Item = S>) -> Self {
         match &*self.rule {
-            Rule::Organization { param, .. } => Guard::of(Rule::Organization {
-                param: param.clone(),
-                bypass: strings(roles),
-            }),
+            Rule::Organization { param, .. } => Guard {
+                rule: Arc::new(Rule::Organization {
+                    param: param.clone(),
+                    bypass: strings(roles),
+                }),
+                rbac: self.rbac,
+            },
             _ => self,
         }
     }
 
-    /// Check `user`; `organization` is the requested organization (for the organization rule).
+    /// Check `user` (with the guard's own registry, if any); `organization` is the
+    /// requested organization (for the organization rule).
     pub fn check(&self, user: &User, organization: Option<&str>) -> Result<(), AuthError> {
+        self.check_with(user, organization, None)
+    }
+
+    /// Check `user` with the guard's registry, else `rbac` (the layer's), else none.
+    pub fn check_with(
+        &self,
+        user: &User,
+        organization: Option<&str>,
+        rbac: Option<&Rbac>,
+    ) -> Result<(), AuthError> {
+        let rbac = self.rbac.as_ref().or(rbac);
         match &*self.rule {
             Rule::Roles(wanted) => {
                 if wanted.is_empty() || user.has_any_role(wanted) {
@@ -100,7 +138,10 @@ impl Guard {
             Rule::Permissions(wanted) => {
                 let missing: Vec<String> = wanted
                     .iter()
-                    .filter(|p| !user.permissions.contains(p))
+                    .filter(|p| match rbac {
+                        Some(rbac) => !rbac.has_permission(user, p, None),
+                        None => !user.permissions.contains(p),
+                    })
                     .cloned()
                     .collect();
                 if missing.is_empty() {
@@ -133,13 +174,7 @@ impl Guard {
                         "require_organization: the route has no path parameter '{param}'"
                     )));
                 };
-                let own = user.organization_id.as_deref() == Some(requested);
-                let bypassed = !bypass.is_empty() && user.has_any_role(bypass);
-                let cross = user
-                    .permissions
-                    .iter()
-                    .any(|p| p == CROSS_TENANT_PERMISSION);
-                if own || bypassed || cross {
+                if can_access_organization(rbac, user, requested, bypass) {
                     return Ok(());
                 }
                 Err(AuthError::forbidden(
@@ -152,10 +187,12 @@ impl Guard {
 
     /// Check the request: 401 without a user, 403 when the rule refuses it.
     async fn check_request(&self, parts: &mut http::request::Parts) -> Result<(), AuthError> {
-        let user = context(parts)?
+        let context = context(parts)?;
+        let user = context
             .user
             .clone()
             .ok_or_else(AuthError::not_authenticated)?;
+        let rbac = context.rbac.clone();
         let organization = match &*self.rule {
             Rule::Organization { param, .. } => RawPathParams::from_request_parts(parts, &())
                 .await
@@ -168,7 +205,7 @@ impl Guard {
                 }),
             _ => None,
         };
-        self.check(&user, organization.as_deref())
+        self.check_with(&user, organization.as_deref(), rbac.as_ref())
     }
 }
 

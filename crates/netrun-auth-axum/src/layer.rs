@@ -10,7 +10,12 @@
 //! what needs a user. A request whose token or `Authorization` header is bad is
 //! answered here (401, or 503 when the store is down) with the Python side's JSON body
 //! and RFC 6750 challenge, except on the public paths, where it goes through anonymous.
-//! A refused WebSocket upgrade is answered with that HTTP status before any upgrade.
+//! A refused WebSocket upgrade (here, by a guard or by an extractor) is accepted and
+//! closed with code 1008 and the error code as reason ([`websocket`](crate::websocket)).
+//!
+//! Tokens of other issuers go to the [providers](crate::provider) given with
+//! [`AuthLayer::provider`], chosen by the token's `iss`; an [`Rbac`] registry given with
+//! [`AuthLayer::rbac`] is used by the permission and organization guards.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,8 +28,11 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::auth::Auth;
+use crate::provider::TokenProvider;
+use crate::rbac::Rbac;
 use crate::token::extract_token;
 use crate::user::User;
+use crate::websocket::Handshake;
 
 /// What the layer found, in the request extensions.
 #[derive(Clone, Debug)]
@@ -33,6 +41,8 @@ pub struct AuthContext {
     pub user: Option<Arc<User>>,
     /// The [`Auth`] that validated it (for `logout` in a handler).
     pub auth: Auth,
+    /// The RBAC registry given to the layer, if any (used by the guards).
+    pub rbac: Option<Rbac>,
 }
 
 #[derive(Clone)]
@@ -42,6 +52,8 @@ struct Settings {
     prefixes: Vec<String>,
     cookie_name: Option<String>,
     max_token_bytes: usize,
+    providers: Vec<Arc<dyn TokenProvider>>,
+    rbac: Option<Rbac>,
 }
 
 impl Settings {
@@ -80,6 +92,8 @@ impl AuthLayer {
                 prefixes: Vec::new(),
                 cookie_name: cookie,
                 max_token_bytes: max,
+                providers: Vec::new(),
+                rbac: None,
             }),
         };
         layer.public_paths(paths)
@@ -98,6 +112,22 @@ impl AuthLayer {
                 None => settings.exact.push(path.to_owned()),
             }
         }
+        self
+    }
+
+    /// Also accept the tokens of `provider` (an OIDC issuer, Entra ID), routed by `iss`
+    /// ([`provider`](crate::provider)); credentials are then read up to the largest
+    /// token cap of all verifiers.
+    pub fn provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        let settings = Arc::make_mut(&mut self.settings);
+        settings.max_token_bytes = settings.max_token_bytes.max(provider.max_token_bytes());
+        settings.providers.push(provider);
+        self
+    }
+
+    /// Use `rbac` in the permission and organization guards behind this layer.
+    pub fn rbac(mut self, rbac: Rbac) -> Self {
+        Arc::make_mut(&mut self.settings).rbac = Some(rbac);
         self
     }
 
@@ -152,25 +182,43 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let settings = self.settings.clone();
         Box::pin(async move {
+            let handshake = Handshake::of(&request);
             let outcome = match extract_token(
                 request.headers(),
                 settings.cookie_name.as_deref(),
                 settings.max_token_bytes,
             ) {
                 Ok(None) => Ok(None),
-                Ok(Some(token)) => settings.auth.authenticate(&token).await.map(Some),
+                Ok(Some(token)) => crate::provider::authenticate(
+                    &settings.auth,
+                    &settings.providers,
+                    settings.max_token_bytes,
+                    &token,
+                )
+                .await
+                .map(Some),
                 Err(error) => Err(error),
             };
             let user = match outcome {
                 Ok(user) => user.map(Arc::new),
                 Err(_) if settings.is_public(request.uri().path()) => None,
-                Err(error) => return Ok(error.into_response()),
+                Err(error) => {
+                    return Ok(match handshake {
+                        Some(handshake) => handshake.refuse(error).await,
+                        None => error.into_response(),
+                    })
+                }
             };
             request.extensions_mut().insert(AuthContext {
                 user,
                 auth: settings.auth.clone(),
+                rbac: settings.rbac.clone(),
             });
-            inner.call(request).await
+            let response = inner.call(request).await?;
+            Ok(match handshake {
+                Some(handshake) => handshake.finish(response).await,
+                None => response,
+            })
         })
     }
 }

@@ -9,7 +9,11 @@
 //! - [`AuthLayer`]: a `tower::Layer` authenticating every request (bearer header,
 //!   optional cookie, public paths), WebSocket upgrades included.
 //! - [`AuthUser`] / [`MaybeUser`]: extractors (401 when a user is required and absent).
-//! - [`guard`]: roles, permissions, scopes and organization checks (403).
+//! - [`guard`]: roles, permissions, scopes and organization checks (403); [`rbac`]:
+//!   the engine's roles -> permissions (inheritance, wildcards) for those guards.
+//! - [`provider`]: tokens of other issuers, routed by `iss`; with the `oidc` feature,
+//!   `oidc`: any OpenID Connect issuer and Microsoft Entra ID.
+//! - [`websocket`]: refused upgrades are accepted, then closed with 1008 (`ws` feature, default).
 //! - [`Store`]: in memory (default) or, with the `redis` feature, Redis / Redis Cluster.
 //!
 //! ```
@@ -39,16 +43,22 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod layer;
+#[cfg(feature = "oidc")]
+pub mod oidc;
+pub mod provider;
+pub mod rbac;
 pub mod settings;
 pub mod store;
 pub mod token;
 pub mod user;
+pub mod websocket;
 
 pub use auth::{Auth, TokenPair, TokenRequest};
 pub use config::{AuthConfig, AuthConfigBuilder, ConfigError};
 pub use error::AuthError;
 pub use extract::{AuthUser, MaybeUser};
 pub use layer::{AuthLayer, AuthService};
+pub use rbac::Rbac;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::Store;

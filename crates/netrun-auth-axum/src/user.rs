@@ -21,7 +21,7 @@ pub struct User {
     pub scopes: Vec<String>,
     /// `sid`: the session (refresh family).
     pub session_id: Option<String>,
-    /// `jti`.
+    /// `jti` (for an outside issuer's token: `jti` or Entra's `uti`, else empty).
     pub token_id: String,
     /// Every verified claim.
     pub claims: Arc<Claims>,
@@ -42,6 +42,33 @@ impl User {
             token: Arc::from(token),
             claims,
         }
+    }
+
+    /// The user of an outside issuer's token: `claims` as verified by its provider,
+    /// with the identity the provider chose (`oid` / `tid` for Entra) and its scopes.
+    pub fn external(
+        claims: Arc<Claims>,
+        user_id: String,
+        organization_id: Option<String>,
+        scopes: Vec<String>,
+        token: &str,
+    ) -> Self {
+        User {
+            user_id,
+            organization_id,
+            roles: claims.roles.clone(),
+            permissions: claims.permissions.clone(),
+            scopes,
+            session_id: None,
+            token_id: claims.jti.clone(),
+            token: Arc::from(token),
+            claims,
+        }
+    }
+
+    /// `iss`: our own issuer, or the outside issuer (OIDC, Entra) that signed the token.
+    pub fn issuer(&self) -> &str {
+        &self.claims.issuer
     }
 
     /// The raw, validated access token (for `logout`).
@@ -71,6 +98,7 @@ impl fmt::Debug for User {
             .field("scopes", &self.scopes)
             .field("session_id", &self.session_id)
             .field("token_id", &self.token_id)
+            .field("issuer", &self.issuer())
             .finish_non_exhaustive()
     }
 }

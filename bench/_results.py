@@ -16,7 +16,7 @@ from pathlib import Path
 
 from netrun_testing.machine import machine
 
-__all__ = ["Figure", "RESULTS", "record"]
+__all__ = ["RESULTS", "Figure", "record"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

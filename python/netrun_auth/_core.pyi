@@ -53,6 +53,11 @@ class Claims:
     def extra(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]:
         """The claims with the TokenClaims field names."""
+    @property
+    def model(self) -> object | None:
+        """The model ``keep_model`` kept (shared with the token's cache entry), or None."""
+    def keep_model(self, model: object) -> object:
+        """Keep ``model`` unless one is kept already; the one kept."""
 
 @final
 class IssuedPair:
@@ -161,6 +166,8 @@ class MemoryStore:
         is revoked until ``session_expires_at`` (atomically)."""
     def complete_refresh(self, claims: Claims, refresh: Claims) -> None:
         """Register the successor's session and mark the spend of ``claims`` delivered."""
+    def _insecure_advance_clock(self, seconds: int) -> None:
+        """INSECURE, benchmarks only: move this store's clock forward (entries die earlier)."""
     def __len__(self) -> int: ...
 
 @final

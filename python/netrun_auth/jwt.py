@@ -225,7 +225,13 @@ class JWTManager:
             claims = await manager.validate_token(token)
             claims.user_id, claims.roles, claims.expires_at
         """
-        return token_claims(await self.verify(token, expected_type))
+        claims = self.engine.verify(_as_token(token), expected_type)
+        try:
+            await self.store.check(claims)
+        except StoreUnavailableError:
+            self._store_unavailable()
+            raise
+        return token_claims(claims)
 
     async def verify(self, token: str, expected_type: str = "access") -> _core.Claims:
         """Like :meth:`validate_token`, returning the engine's claims object (no model built).
@@ -379,9 +385,15 @@ class JWTManager:
 def token_claims(claims: _core.Claims) -> TokenClaims:
     """The pydantic model of engine-verified claims (epoch seconds become UTC datetimes).
 
-    For claims from :meth:`JWTManager.verify`; raises nothing for those.
+    For claims from :meth:`JWTManager.verify`; raises nothing for those. The model is
+    immutable, so it is built once and kept with the claims, which the engine shares
+    with the token's verified-token cache entry: a token validated again gets the same
+    instance back (revocation is still checked by every validation).
     """
-    return TokenClaims.model_validate(claims.to_dict())
+    model = claims.model
+    if model is None:
+        model = claims.keep_model(TokenClaims._verified(claims.to_dict()))
+    return model  # type: ignore[return-value]
 
 
 def build_engine(config: AuthConfig) -> _core.TokenEngine:

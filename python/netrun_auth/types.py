@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic_core import TzInfo
 
-__all__ = ["ReadOnlyMapping", "Role", "TokenClaims", "TokenPair", "TokenType", "User", "scopes_of"]
+__all__ = [
+    "FrozenDict",
+    "FrozenList",
+    "ReadOnlyMapping",
+    "Role",
+    "TokenClaims",
+    "TokenPair",
+    "TokenType",
+    "User",
+    "scopes_of",
+]
 
 TokenType = Literal["access", "refresh"]
 
@@ -30,6 +41,50 @@ def _thaw(value: Any) -> Any:
         return {key: _thaw(item) for key, item in value.items()}
     if isinstance(value, tuple):
         return [_thaw(item) for item in value]
+    return value
+
+
+def _read_only(*_args: object, **_kwargs: object) -> NoReturn:
+    raise TypeError("verified claims are read-only; change a copy (list(...), dict(...))")
+
+
+class FrozenList(list[Any]):
+    """A ``list`` that refuses changes: equal to, and serialized as, a plain list.
+
+    The claims of a token are built once and shared by every validation of that token,
+    so none of their containers may change. ``list(value)`` is a mutable copy.
+    """
+
+    __slots__ = ()
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
+class FrozenDict(dict[str, Any]):
+    """A ``dict`` that refuses changes: equal to, and serialized as, a plain dict.
+
+    ``dict(value)`` is a mutable (shallow) copy.
+    """
+
+    __slots__ = ()
+
+    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+
+def _frozen_json(value: Any) -> Any:
+    """A JSON value made read-only all the way down (dicts and lists stay dicts and lists)."""
+    if isinstance(value, dict):
+        return FrozenDict({key: _frozen_json(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return FrozenList([_frozen_json(item) for item in value])
     return value
 
 
@@ -76,8 +131,20 @@ class TokenPair(BaseModel):
     session_id: str
 
 
+_UTC = TzInfo(0)  # the time zone pydantic gives datetimes validated from epoch seconds
+
+
+def _datetime(epoch_seconds: int | None) -> datetime | None:
+    return None if epoch_seconds is None else datetime.fromtimestamp(epoch_seconds, _UTC)
+
+
 class TokenClaims(BaseModel):
-    """The verified claims of a token."""
+    """The verified claims of a token.
+
+    Immutable: the model is frozen and the claims the engine verified come with
+    read-only containers (``roles``, ``permissions``, a list ``audience`` and ``extra``,
+    nested values included), so that one instance serves every validation of a token.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -100,6 +167,32 @@ class TokenClaims(BaseModel):
     def to_user(self) -> User:
         """The :class:`User` these claims describe."""
         return User.from_claims(self)
+
+    @classmethod
+    def _verified(cls, fields: dict[str, Any]) -> TokenClaims:
+        """The model of claims the engine verified (``_core.Claims.to_dict()``), built
+        without validating again what the engine guarantees (types, required claims):
+        times become UTC datetimes and containers read-only, as documented above."""
+        fields["issued_at"] = _datetime(fields["issued_at"])
+        fields["not_before"] = _datetime(fields["not_before"])
+        fields["expires_at"] = datetime.fromtimestamp(fields["expires_at"], _UTC)
+        fields["roles"] = FrozenList(fields["roles"])
+        fields["permissions"] = FrozenList(fields["permissions"])
+        audience = fields["audience"]
+        if not isinstance(audience, str):
+            fields["audience"] = FrozenList(audience)
+        extra = fields["extra"]
+        fields["extra"] = _frozen_json(extra) if extra else _EMPTY
+        claims = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(claims, "__dict__", fields)
+        _set(claims, "__pydantic_fields_set__", set(fields))
+        _set(claims, "__pydantic_extra__", None)
+        _set(claims, "__pydantic_private__", None)
+        return claims
+
+
+_EMPTY = FrozenDict()
 
 
 class User(BaseModel):

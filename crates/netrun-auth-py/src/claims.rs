@@ -91,6 +91,22 @@ impl PyClaims {
         Ok(dict)
     }
 
+    /// The model `keep_model` kept for these claims, or None. The claims of a cached
+    /// token are shared with its cache entry, so the model is too.
+    #[getter]
+    fn model(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.0.memo.get::<Py<PyAny>>().map(|kept| kept.clone_ref(py))
+    }
+
+    /// Keep `model` (an immutable view of these claims) unless one is kept already;
+    /// returns the one kept.
+    fn keep_model(&self, py: Python<'_>, model: Bound<'_, PyAny>) -> Py<PyAny> {
+        match self.0.memo.get_or_init(|| model.clone().unbind()) {
+            Some(kept) => kept.clone_ref(py),
+            None => model.unbind(),
+        }
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Claims(user_id={:?}, token_type={:?}, jti={:?})",

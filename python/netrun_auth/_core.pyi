@@ -53,6 +53,8 @@ class Claims:
     def extra(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]:
         """The claims with the TokenClaims field names."""
+    def build_model(self, spec: tuple[Any, ...]) -> Any:
+        """The model of these claims built without validation (see types._VERIFIED_MODEL)."""
     @property
     def model(self) -> object | None:
         """The model ``keep_model`` kept (shared with the token's cache entry), or None."""

@@ -25,7 +25,7 @@ from .exceptions import (
 )
 from .rbac import RBACManager
 from .stores import MemoryStore, RevocationStore
-from .types import TokenClaims, TokenPair
+from .types import _VERIFIED_MODEL, TokenClaims, TokenPair
 
 __all__ = ["JWTManager", "build_engine"]
 
@@ -392,7 +392,7 @@ def token_claims(claims: _core.Claims) -> TokenClaims:
     """
     model = claims.model
     if model is None:
-        model = claims.keep_model(TokenClaims._verified(claims.to_dict()))
+        model = claims.keep_model(claims.build_model(_VERIFIED_MODEL))
     return model  # type: ignore[return-value]
 
 

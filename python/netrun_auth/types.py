@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
-from pydantic_core import TzInfo
 
 __all__ = [
     "FrozenDict",
@@ -131,13 +130,6 @@ class TokenPair(BaseModel):
     session_id: str
 
 
-_UTC = TzInfo(0)  # the time zone pydantic gives datetimes validated from epoch seconds
-
-
-def _datetime(epoch_seconds: int | None) -> datetime | None:
-    return None if epoch_seconds is None else datetime.fromtimestamp(epoch_seconds, _UTC)
-
-
 class TokenClaims(BaseModel):
     """The verified claims of a token.
 
@@ -168,31 +160,13 @@ class TokenClaims(BaseModel):
         """The :class:`User` these claims describe."""
         return User.from_claims(self)
 
-    @classmethod
-    def _verified(cls, fields: dict[str, Any]) -> TokenClaims:
-        """The model of claims the engine verified (``_core.Claims.to_dict()``), built
-        without validating again what the engine guarantees (types, required claims):
-        times become UTC datetimes and containers read-only, as documented above."""
-        fields["issued_at"] = _datetime(fields["issued_at"])
-        fields["not_before"] = _datetime(fields["not_before"])
-        fields["expires_at"] = datetime.fromtimestamp(fields["expires_at"], _UTC)
-        fields["roles"] = FrozenList(fields["roles"])
-        fields["permissions"] = FrozenList(fields["permissions"])
-        audience = fields["audience"]
-        if not isinstance(audience, str):
-            fields["audience"] = FrozenList(audience)
-        extra = fields["extra"]
-        fields["extra"] = _frozen_json(extra) if extra else _EMPTY
-        claims = cls.__new__(cls)
-        _set = object.__setattr__
-        _set(claims, "__dict__", fields)
-        _set(claims, "__pydantic_fields_set__", set(fields))
-        _set(claims, "__pydantic_extra__", None)
-        _set(claims, "__pydantic_private__", None)
-        return claims
-
 
 _EMPTY = FrozenDict()
+
+_VERIFIED_MODEL = (TokenClaims, FrozenList, _frozen_json, _EMPTY, datetime.fromtimestamp, timezone.utc)
+"""How ``_core.Claims.build_model`` makes the ``TokenClaims`` of engine-verified claims
+without validating them again: the class, the read-only list type, the function making
+``extra`` read-only (``_EMPTY`` when empty), and epoch seconds to UTC datetimes."""
 
 
 class User(BaseModel):

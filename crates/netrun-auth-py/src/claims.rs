@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use netrun_auth::claims::Audience;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use pyo3::IntoPyObjectExt;
+use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple};
+use pyo3::{ffi, intern, IntoPyObjectExt};
 
 use crate::json::map_to_py;
 
@@ -91,6 +91,65 @@ impl PyClaims {
         Ok(dict)
     }
 
+    /// A model of these claims built without validation (the engine verified them), as
+    /// `TokenClaims._verified` documents. `spec` is `(cls, list_type, freeze, empty,
+    /// fromtimestamp, tz)`: the model class, the read-only list type, the function making
+    /// `extra` read-only, the empty read-only `extra`, and how times become datetimes.
+    fn build_model<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (cls, list_type, freeze, empty, fromtimestamp, tz) = (
+            spec.get_item(0)?,
+            spec.get_item(1)?,
+            spec.get_item(2)?,
+            spec.get_item(3)?,
+            spec.get_item(4)?,
+            spec.get_item(5)?,
+        );
+        let c = &self.0;
+        let time = |at: i64| fromtimestamp.call1((at, &tz));
+        let frozen = |items: &[String]| list_type.call1((PyList::new(py, items)?,));
+        let expires_at = time(c.expires_at)?;
+        let issued_at = c.issued_at.map(time).transpose()?;
+        let not_before = match (c.not_before, &issued_at) {
+            (Some(nbf), Some(iat)) if Some(nbf) == c.issued_at => Some(iat.clone()),
+            (nbf, _) => nbf.map(time).transpose()?,
+        };
+        let audience = match &c.audience {
+            Audience::One(aud) => aud.into_bound_py_any(py)?,
+            Audience::Many(auds) => frozen(auds)?,
+        };
+        let extra = if c.extra.is_empty() {
+            empty
+        } else {
+            freeze.call1((map_to_py(py, &c.extra)?,))?
+        };
+        let fields = PyDict::new(py);
+        fields.set_item(intern!(py, "user_id"), &c.subject)?;
+        fields.set_item(intern!(py, "organization_id"), c.organization_id.as_deref())?;
+        fields.set_item(intern!(py, "roles"), frozen(&c.roles)?)?;
+        fields.set_item(intern!(py, "permissions"), frozen(&c.permissions)?)?;
+        fields.set_item(intern!(py, "jti"), &c.jti)?;
+        fields.set_item(intern!(py, "session_id"), c.session_id.as_deref())?;
+        fields.set_item(intern!(py, "token_type"), c.token_type.as_str())?;
+        fields.set_item(intern!(py, "issued_at"), issued_at)?;
+        fields.set_item(intern!(py, "not_before"), not_before)?;
+        fields.set_item(intern!(py, "expires_at"), expires_at)?;
+        fields.set_item(intern!(py, "issuer"), &c.issuer)?;
+        fields.set_item(intern!(py, "audience"), audience)?;
+        fields.set_item(intern!(py, "extra"), extra)?;
+        let fields_set = PySet::new(py, fields.keys())?;
+        let model = cls.call_method1(intern!(py, "__new__"), (&cls,))?;
+        let none = py.None().into_bound(py);
+        set_attribute(&model, intern!(py, "__dict__"), fields.as_any())?;
+        set_attribute(&model, intern!(py, "__pydantic_fields_set__"), fields_set.as_any())?;
+        set_attribute(&model, intern!(py, "__pydantic_extra__"), &none)?;
+        set_attribute(&model, intern!(py, "__pydantic_private__"), &none)?;
+        Ok(model)
+    }
+
     /// The model `keep_model` kept for these claims, or None. The claims of a cached
     /// token are shared with its cache entry, so the model is too.
     #[getter]
@@ -114,5 +173,21 @@ impl PyClaims {
             self.0.token_type.as_str(),
             self.0.jti
         )
+    }
+}
+
+/// `object.__setattr__(target, name, value)`: past a frozen model's own `__setattr__`.
+fn set_attribute(
+    target: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: the three pointers are live, owned by `Bound`s held for the whole call.
+    let status =
+        unsafe { ffi::PyObject_GenericSetAttr(target.as_ptr(), name.as_ptr(), value.as_ptr()) };
+    if status < 0 {
+        Err(PyErr::fetch(target.py()))
+    } else {
+        Ok(())
     }
 }

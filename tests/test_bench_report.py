@@ -57,7 +57,10 @@ def test_one_table_chart_and_readme_from_the_results(report, monkeypatch):
     report.main()
 
     page = report.PAGE.read_text()
-    assert "| **Tokens** | RS256, distinct tokens | 10.0 | µs/op | PyJWT | 40.0 | 4.00x | >= 3x | ✔ |" in page
+    assert (
+        "| **Tokens** | RS256, distinct tokens | 10.0 | µs/op | PyJWT | 40.0 | 4.00x | >= 3x | ✔ |"
+        in page
+    )
     assert "| **Memory** | bytes per login | 300 | bytes |" in page and "| ✘ |" in page
     assert "2 of 3 goals met in this run." in page
     assert "`bench/bench_password.py` (password)" in page  # not measured in this run

@@ -53,13 +53,9 @@ class Claims:
     def extra(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]:
         """The claims with the TokenClaims field names."""
-    def build_model(self, spec: tuple[Any, ...]) -> Any:
-        """The model of these claims built without validation (see types._VERIFIED_MODEL)."""
-    @property
-    def model(self) -> object | None:
-        """The model ``keep_model`` kept (shared with the token's cache entry), or None."""
-    def keep_model(self, model: object) -> object:
-        """Keep ``model`` unless one is kept already; the one kept."""
+    def model_of(self, spec: tuple[Any, ...]) -> Any:
+        """The model kept with these claims (shared with the token's cache entry), else
+        one built without validation and kept (see ``types._VERIFIED_MODEL``)."""
 
 @final
 class IssuedPair:

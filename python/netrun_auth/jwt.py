@@ -226,11 +226,15 @@ class JWTManager:
             claims.user_id, claims.roles, claims.expires_at
         """
         claims = self.engine.verify(_as_token(token), expected_type)
-        try:
-            await self.store.check(claims)
-        except StoreUnavailableError:
-            self._store_unavailable()
-            raise
+        store = self.store
+        if type(store) is MemoryStore:  # its check never waits: no coroutine to run
+            store.check_now(claims)
+        else:
+            try:
+                await store.check(claims)
+            except StoreUnavailableError:
+                self._store_unavailable()
+                raise
         return token_claims(claims)
 
     async def verify(self, token: str, expected_type: str = "access") -> _core.Claims:
@@ -390,10 +394,7 @@ def token_claims(claims: _core.Claims) -> TokenClaims:
     with the token's verified-token cache entry: a token validated again gets the same
     instance back (revocation is still checked by every validation).
     """
-    model = claims.model
-    if model is None:
-        model = claims.keep_model(claims.build_model(_VERIFIED_MODEL))
-    return model  # type: ignore[return-value]
+    return claims.model_of(_VERIFIED_MODEL)  # type: ignore[no-any-return]
 
 
 def build_engine(config: AuthConfig) -> _core.TokenEngine:

@@ -56,8 +56,8 @@ class FrozenList(list[Any]):
 
     __slots__ = ()
 
-    append = extend = insert = remove = pop = clear = sort = reverse = _read_only  # type: ignore[assignment]
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only  # type: ignore[assignment]
+    append = extend = insert = remove = pop = clear = sort = reverse = _read_only
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (list(self),))
@@ -71,8 +71,8 @@ class FrozenDict(dict[str, Any]):
 
     __slots__ = ()
 
-    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (dict(self),))
@@ -163,10 +163,19 @@ class TokenClaims(BaseModel):
 
 _EMPTY = FrozenDict()
 
-_VERIFIED_MODEL = (TokenClaims, FrozenList, _frozen_json, _EMPTY, datetime.fromtimestamp, timezone.utc)
-"""How ``_core.Claims.build_model`` makes the ``TokenClaims`` of engine-verified claims
+_VERIFIED_MODEL = (
+    TokenClaims,
+    FrozenList,
+    _frozen_json,
+    _EMPTY,
+    datetime.fromtimestamp,
+    timezone.utc,
+    set(TokenClaims.model_fields),
+)
+"""How ``_core.Claims.model_of`` makes the ``TokenClaims`` of engine-verified claims
 without validating them again: the class, the read-only list type, the function making
-``extra`` read-only (``_EMPTY`` when empty), and epoch seconds to UTC datetimes."""
+``extra`` read-only (``_EMPTY`` when empty), epoch seconds to UTC datetimes, and the
+fields set (all of them, copied for each model)."""
 
 
 class User(BaseModel):

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use netrun_auth::claims::Audience;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{ffi, intern, IntoPyObjectExt};
 
 use crate::json::map_to_py;
@@ -91,23 +91,42 @@ impl PyClaims {
         Ok(dict)
     }
 
-    /// A model of these claims built without validation (the engine verified them), as
-    /// `TokenClaims._verified` documents. `spec` is `(cls, list_type, freeze, empty,
-    /// fromtimestamp, tz)`: the model class, the read-only list type, the function making
-    /// `extra` read-only, the empty read-only `extra`, and how times become datetimes.
+    /// The model of these claims: the one kept with them (shared with the token's cache
+    /// entry), else one built without validation (the engine verified the claims), as
+    /// `TokenClaims` documents, and kept. `spec` is `(cls, list_type, freeze, empty,
+    /// fromtimestamp, tz, fields_set)`: the model class, the read-only list type, the
+    /// function making `extra` read-only, the empty read-only `extra`, how times become
+    /// datetimes, and the set of every field name.
+    fn model_of<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyTuple>) -> PyResult<Py<PyAny>> {
+        if let Some(kept) = self.0.memo.get::<Py<PyAny>>() {
+            return Ok(kept.clone_ref(py));
+        }
+        let model = self.build_model(py, spec)?;
+        Ok(match self.0.memo.get_or_init(|| model.clone().unbind()) {
+            Some(kept) => kept.clone_ref(py),
+            None => model.unbind(),
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Claims(user_id={:?}, token_type={:?}, jti={:?})",
+            self.0.subject,
+            self.0.token_type.as_str(),
+            self.0.jti
+        )
+    }
+}
+
+impl PyClaims {
+    /// A new model of these claims (see `model_of`).
     fn build_model<'py>(
         &self,
         py: Python<'py>,
         spec: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (cls, list_type, freeze, empty, fromtimestamp, tz) = (
-            spec.get_item(0)?,
-            spec.get_item(1)?,
-            spec.get_item(2)?,
-            spec.get_item(3)?,
-            spec.get_item(4)?,
-            spec.get_item(5)?,
-        );
+        let item = |i| spec.get_item(i);
+        let (cls, list_type, fromtimestamp, tz) = (item(0)?, item(1)?, item(4)?, item(5)?);
         let c = &self.0;
         let time = |at: i64| fromtimestamp.call1((at, &tz));
         let frozen = |items: &[String]| list_type.call1((PyList::new(py, items)?,));
@@ -122,9 +141,9 @@ impl PyClaims {
             Audience::Many(auds) => frozen(auds)?,
         };
         let extra = if c.extra.is_empty() {
-            empty
+            item(3)?
         } else {
-            freeze.call1((map_to_py(py, &c.extra)?,))?
+            item(2)?.call1((map_to_py(py, &c.extra)?,))?
         };
         let fields = PyDict::new(py);
         fields.set_item(intern!(py, "user_id"), &c.subject)?;
@@ -140,39 +159,14 @@ impl PyClaims {
         fields.set_item(intern!(py, "issuer"), &c.issuer)?;
         fields.set_item(intern!(py, "audience"), audience)?;
         fields.set_item(intern!(py, "extra"), extra)?;
-        let fields_set = PySet::new(py, fields.keys())?;
+        let fields_set = item(6)?.call_method0(intern!(py, "copy"))?;
         let model = cls.call_method1(intern!(py, "__new__"), (&cls,))?;
         let none = py.None().into_bound(py);
         set_attribute(&model, intern!(py, "__dict__"), fields.as_any())?;
-        set_attribute(&model, intern!(py, "__pydantic_fields_set__"), fields_set.as_any())?;
+        set_attribute(&model, intern!(py, "__pydantic_fields_set__"), &fields_set)?;
         set_attribute(&model, intern!(py, "__pydantic_extra__"), &none)?;
         set_attribute(&model, intern!(py, "__pydantic_private__"), &none)?;
         Ok(model)
-    }
-
-    /// The model `keep_model` kept for these claims, or None. The claims of a cached
-    /// token are shared with its cache entry, so the model is too.
-    #[getter]
-    fn model(&self, py: Python<'_>) -> Option<Py<PyAny>> {
-        self.0.memo.get::<Py<PyAny>>().map(|kept| kept.clone_ref(py))
-    }
-
-    /// Keep `model` (an immutable view of these claims) unless one is kept already;
-    /// returns the one kept.
-    fn keep_model(&self, py: Python<'_>, model: Bound<'_, PyAny>) -> Py<PyAny> {
-        match self.0.memo.get_or_init(|| model.clone().unbind()) {
-            Some(kept) => kept.clone_ref(py),
-            None => model.unbind(),
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Claims(user_id={:?}, token_type={:?}, jti={:?})",
-            self.0.subject,
-            self.0.token_type.as_str(),
-            self.0.jti
-        )
     }
 }
 

@@ -67,7 +67,13 @@ impl PyMemoryStore {
         session_expires_at: i64,
     ) -> &'static str {
         self.0
-            .spend_refresh(&claims.0, &access.0, &refresh.0, session_expires_at, self.now())
+            .spend_refresh(
+                &claims.0,
+                &access.0,
+                &refresh.0,
+                session_expires_at,
+                self.now(),
+            )
             .name()
     }
 

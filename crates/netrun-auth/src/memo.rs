@@ -26,9 +26,7 @@ impl Memo {
     /// The value kept, keeping `make()` first if the slot is empty. `None` when the
     /// slot already holds a value of another type.
     pub fn get_or_init<T: Any + Send + Sync>(&self, make: impl FnOnce() -> T) -> Option<&T> {
-        self.0
-            .get_or_init(|| Box::new(make()))
-            .downcast_ref()
+        self.0.get_or_init(|| Box::new(make())).downcast_ref()
     }
 }
 

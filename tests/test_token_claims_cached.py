@@ -93,7 +93,11 @@ async def test_copies_and_pickles_keep_the_values(manager):
     ):
         assert clone == claims
         assert clone.extra["profile"]["tags"] == ["a"]
-    assert claims.model_copy(update={"roles": ["x"]}).roles == ["x"]
+    fields = set(claims.model_fields_set)
+    changed = claims.model_copy(update={"roles": ["x"], "custom": 1})
+    assert changed.roles == ["x"] and "custom" in changed.model_fields_set
+    other = await manager.validate_token((await issue(manager)).access_token)
+    assert claims.model_fields_set == fields == other.model_fields_set
 
 
 async def test_revocation_is_checked_on_every_call_of_a_cached_token(manager):

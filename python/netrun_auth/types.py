@@ -175,7 +175,8 @@ _VERIFIED_MODEL = (
 """How ``_core.Claims.model_of`` makes the ``TokenClaims`` of engine-verified claims
 without validating them again: the class, the read-only list type, the function making
 ``extra`` read-only (``_EMPTY`` when empty), epoch seconds to UTC datetimes, and the
-fields set (all of them, copied for each model)."""
+fields set: all of them, one set shared by every such model (pydantic never changes
+the set of a frozen model in place; ``model_copy`` copies it)."""
 
 
 class User(BaseModel):

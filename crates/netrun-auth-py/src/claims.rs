@@ -96,7 +96,7 @@ impl PyClaims {
     /// `TokenClaims` documents, and kept. `spec` is `(cls, list_type, freeze, empty,
     /// fromtimestamp, tz, fields_set)`: the model class, the read-only list type, the
     /// function making `extra` read-only, the empty read-only `extra`, how times become
-    /// datetimes, and the set of every field name.
+    /// datetimes, and the set of every field name (shared by every such model).
     fn model_of<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyTuple>) -> PyResult<Py<PyAny>> {
         if let Some(kept) = self.0.memo.get::<Py<PyAny>>() {
             return Ok(kept.clone_ref(py));
@@ -159,7 +159,7 @@ impl PyClaims {
         fields.set_item(intern!(py, "issuer"), &c.issuer)?;
         fields.set_item(intern!(py, "audience"), audience)?;
         fields.set_item(intern!(py, "extra"), extra)?;
-        let fields_set = item(6)?.call_method0(intern!(py, "copy"))?;
+        let fields_set = item(6)?; // shared: a frozen model's set is never changed in place
         let model = cls.call_method1(intern!(py, "__new__"), (&cls,))?;
         let none = py.None().into_bound(py);
         set_attribute(&model, intern!(py, "__dict__"), fields.as_any())?;

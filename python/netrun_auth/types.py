@@ -44,6 +44,7 @@ def _thaw(value: Any) -> Any:
 
 
 def _read_only(*_args: object, **_kwargs: object) -> NoReturn:
+    """Refused: verified claims are read-only (raises ``TypeError``; change a copy)."""
     raise TypeError("verified claims are read-only; change a copy (list(...), dict(...))")
 
 

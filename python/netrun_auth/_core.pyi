@@ -53,6 +53,9 @@ class Claims:
     def extra(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]:
         """The claims with the TokenClaims field names."""
+    def model_of(self, spec: tuple[Any, ...]) -> Any:
+        """The model kept with these claims (shared with the token's cache entry), else
+        one built without validation and kept (see ``types._VERIFIED_MODEL``)."""
 
 @final
 class IssuedPair:
@@ -161,6 +164,8 @@ class MemoryStore:
         is revoked until ``session_expires_at`` (atomically)."""
     def complete_refresh(self, claims: Claims, refresh: Claims) -> None:
         """Register the successor's session and mark the spend of ``claims`` delivered."""
+    def _insecure_advance_clock(self, seconds: int) -> None:
+        """INSECURE, benchmarks only: move this store's clock forward (entries die earlier)."""
     def __len__(self) -> int: ...
 
 @final

@@ -25,7 +25,7 @@ from .exceptions import (
 )
 from .rbac import RBACManager
 from .stores import MemoryStore, RevocationStore
-from .types import TokenClaims, TokenPair
+from .types import _VERIFIED_MODEL, TokenClaims, TokenPair
 
 __all__ = ["JWTManager", "build_engine"]
 
@@ -225,7 +225,17 @@ class JWTManager:
             claims = await manager.validate_token(token)
             claims.user_id, claims.roles, claims.expires_at
         """
-        return token_claims(await self.verify(token, expected_type))
+        claims = self.engine.verify(_as_token(token), expected_type)
+        store = self.store
+        if type(store) is MemoryStore:  # its check never waits: no coroutine to run
+            store.check_now(claims)
+        else:
+            try:
+                await store.check(claims)
+            except StoreUnavailableError:
+                self._store_unavailable()
+                raise
+        return token_claims(claims)
 
     async def verify(self, token: str, expected_type: str = "access") -> _core.Claims:
         """Like :meth:`validate_token`, returning the engine's claims object (no model built).
@@ -379,9 +389,12 @@ class JWTManager:
 def token_claims(claims: _core.Claims) -> TokenClaims:
     """The pydantic model of engine-verified claims (epoch seconds become UTC datetimes).
 
-    For claims from :meth:`JWTManager.verify`; raises nothing for those.
+    For claims from :meth:`JWTManager.verify`; raises nothing for those. The model is
+    immutable, so it is built once and kept with the claims, which the engine shares
+    with the token's verified-token cache entry: a token validated again gets the same
+    instance back (revocation is still checked by every validation).
     """
-    return TokenClaims.model_validate(claims.to_dict())
+    return claims.model_of(_VERIFIED_MODEL)  # type: ignore[no-any-return]
 
 
 def build_engine(config: AuthConfig) -> _core.TokenEngine:

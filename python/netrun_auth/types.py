@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
-__all__ = ["ReadOnlyMapping", "Role", "TokenClaims", "TokenPair", "TokenType", "User", "scopes_of"]
+__all__ = [
+    "FrozenDict",
+    "FrozenList",
+    "ReadOnlyMapping",
+    "Role",
+    "TokenClaims",
+    "TokenPair",
+    "TokenType",
+    "User",
+    "scopes_of",
+]
 
 TokenType = Literal["access", "refresh"]
 
@@ -30,6 +40,51 @@ def _thaw(value: Any) -> Any:
         return {key: _thaw(item) for key, item in value.items()}
     if isinstance(value, tuple):
         return [_thaw(item) for item in value]
+    return value
+
+
+def _read_only(*_args: object, **_kwargs: object) -> NoReturn:
+    """Refused: verified claims are read-only (raises ``TypeError``; change a copy)."""
+    raise TypeError("verified claims are read-only; change a copy (list(...), dict(...))")
+
+
+class FrozenList(list[Any]):
+    """A ``list`` that refuses changes: equal to, and serialized as, a plain list.
+
+    The claims of a token are built once and shared by every validation of that token,
+    so none of their containers may change. ``list(value)`` is a mutable copy.
+    """
+
+    __slots__ = ()
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _read_only
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
+class FrozenDict(dict[str, Any]):
+    """A ``dict`` that refuses changes: equal to, and serialized as, a plain dict.
+
+    ``dict(value)`` is a mutable (shallow) copy.
+    """
+
+    __slots__ = ()
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+
+def _frozen_json(value: Any) -> Any:
+    """A JSON value made read-only all the way down (dicts and lists stay dicts and lists)."""
+    if isinstance(value, dict):
+        return FrozenDict({key: _frozen_json(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return FrozenList([_frozen_json(item) for item in value])
     return value
 
 
@@ -77,7 +132,12 @@ class TokenPair(BaseModel):
 
 
 class TokenClaims(BaseModel):
-    """The verified claims of a token."""
+    """The verified claims of a token.
+
+    Immutable: the model is frozen and the claims the engine verified come with
+    read-only containers (``roles``, ``permissions``, a list ``audience`` and ``extra``,
+    nested values included), so that one instance serves every validation of a token.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -100,6 +160,24 @@ class TokenClaims(BaseModel):
     def to_user(self) -> User:
         """The :class:`User` these claims describe."""
         return User.from_claims(self)
+
+
+_EMPTY = FrozenDict()
+
+_VERIFIED_MODEL = (
+    TokenClaims,
+    FrozenList,
+    _frozen_json,
+    _EMPTY,
+    datetime.fromtimestamp,
+    timezone.utc,
+    set(TokenClaims.model_fields),
+)
+"""How ``_core.Claims.model_of`` makes the ``TokenClaims`` of engine-verified claims
+without validating them again: the class, the read-only list type, the function making
+``extra`` read-only (``_EMPTY`` when empty), epoch seconds to UTC datetimes, and the
+fields set: all of them, one set shared by every such model (pydantic never changes
+the set of a frozen model in place; ``model_copy`` copies it)."""
 
 
 class User(BaseModel):

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use netrun_auth::claims::Audience;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use pyo3::IntoPyObjectExt;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::{ffi, intern, IntoPyObjectExt};
 
 use crate::json::map_to_py;
 
@@ -91,6 +91,23 @@ impl PyClaims {
         Ok(dict)
     }
 
+    /// The model of these claims: the one kept with them (shared with the token's cache
+    /// entry), else one built without validation (the engine verified the claims), as
+    /// `TokenClaims` documents, and kept. `spec` is `(cls, list_type, freeze, empty,
+    /// fromtimestamp, tz, fields_set)`: the model class, the read-only list type, the
+    /// function making `extra` read-only, the empty read-only `extra`, how times become
+    /// datetimes, and the set of every field name (shared by every such model).
+    fn model_of<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyTuple>) -> PyResult<Py<PyAny>> {
+        if let Some(kept) = self.0.memo.get::<Py<PyAny>>() {
+            return Ok(kept.clone_ref(py));
+        }
+        let model = self.build_model(py, spec)?;
+        Ok(match self.0.memo.get_or_init(|| model.clone().unbind()) {
+            Some(kept) => kept.clone_ref(py),
+            None => model.unbind(),
+        })
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Claims(user_id={:?}, token_type={:?}, jti={:?})",
@@ -98,5 +115,73 @@ impl PyClaims {
             self.0.token_type.as_str(),
             self.0.jti
         )
+    }
+}
+
+impl PyClaims {
+    /// A new model of these claims (see `model_of`).
+    fn build_model<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let item = |i| spec.get_item(i);
+        let (cls, list_type, fromtimestamp, tz) = (item(0)?, item(1)?, item(4)?, item(5)?);
+        let c = &self.0;
+        let time = |at: i64| fromtimestamp.call1((at, &tz));
+        let frozen = |items: &[String]| list_type.call1((PyList::new(py, items)?,));
+        let expires_at = time(c.expires_at)?;
+        let issued_at = c.issued_at.map(time).transpose()?;
+        let not_before = match (c.not_before, &issued_at) {
+            (Some(nbf), Some(iat)) if Some(nbf) == c.issued_at => Some(iat.clone()),
+            (nbf, _) => nbf.map(time).transpose()?,
+        };
+        let audience = match &c.audience {
+            Audience::One(aud) => aud.into_bound_py_any(py)?,
+            Audience::Many(auds) => frozen(auds)?,
+        };
+        let extra = if c.extra.is_empty() {
+            item(3)?
+        } else {
+            item(2)?.call1((map_to_py(py, &c.extra)?,))?
+        };
+        let fields = PyDict::new(py);
+        fields.set_item(intern!(py, "user_id"), &c.subject)?;
+        fields.set_item(intern!(py, "organization_id"), c.organization_id.as_deref())?;
+        fields.set_item(intern!(py, "roles"), frozen(&c.roles)?)?;
+        fields.set_item(intern!(py, "permissions"), frozen(&c.permissions)?)?;
+        fields.set_item(intern!(py, "jti"), &c.jti)?;
+        fields.set_item(intern!(py, "session_id"), c.session_id.as_deref())?;
+        fields.set_item(intern!(py, "token_type"), c.token_type.as_str())?;
+        fields.set_item(intern!(py, "issued_at"), issued_at)?;
+        fields.set_item(intern!(py, "not_before"), not_before)?;
+        fields.set_item(intern!(py, "expires_at"), expires_at)?;
+        fields.set_item(intern!(py, "issuer"), &c.issuer)?;
+        fields.set_item(intern!(py, "audience"), audience)?;
+        fields.set_item(intern!(py, "extra"), extra)?;
+        let fields_set = item(6)?; // shared: a frozen model's set is never changed in place
+        let model = cls.call_method1(intern!(py, "__new__"), (&cls,))?;
+        let none = py.None().into_bound(py);
+        set_attribute(&model, intern!(py, "__dict__"), fields.as_any())?;
+        set_attribute(&model, intern!(py, "__pydantic_fields_set__"), &fields_set)?;
+        set_attribute(&model, intern!(py, "__pydantic_extra__"), &none)?;
+        set_attribute(&model, intern!(py, "__pydantic_private__"), &none)?;
+        Ok(model)
+    }
+}
+
+/// `object.__setattr__(target, name, value)`: past a frozen model's own `__setattr__`.
+fn set_attribute(
+    target: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: the three pointers are live, owned by `Bound`s held for the whole call.
+    let status =
+        unsafe { ffi::PyObject_GenericSetAttr(target.as_ptr(), name.as_ptr(), value.as_ptr()) };
+    if status < 0 {
+        Err(PyErr::fetch(target.py()))
+    } else {
+        Ok(())
     }
 }

@@ -244,7 +244,7 @@ impl PyOidcClaims {
     #[getter]
     fn attached(&self, py: Python<'_>) -> Option<Py<PyAny>> {
         self.0
-            .attached
+            .memo
             .get::<Py<PyAny>>()
             .map(|value| value.clone_ref(py))
     }
@@ -252,7 +252,7 @@ impl PyOidcClaims {
     /// Keep `value` with these claims in the verified-token cache (the first value
     /// attached wins: returns the one kept).
     fn attach(&self, py: Python<'_>, value: Py<PyAny>) -> Py<PyAny> {
-        match self.0.attached.attach(value) {
+        match self.0.memo.get_or_init(|| value) {
             Some(kept) => kept.clone_ref(py),
             None => py.None(),
         }

@@ -1,6 +1,8 @@
 //! `MemoryStore`: the embedded revocation store.
 
-use netrun_auth::claims::now;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use netrun_auth::claims;
 use netrun_auth::revocation::{MemoryStore, REFRESH_GRACE_SECONDS};
 use pyo3::prelude::*;
 
@@ -11,36 +13,49 @@ use crate::errors::to_py_err;
 
 /// One process's revocation state, bounded by token expiry.
 #[pyclass(frozen, module = "netrun_auth._core", name = "MemoryStore")]
-pub struct PyMemoryStore(MemoryStore);
+pub struct PyMemoryStore(MemoryStore, ClockOffset);
+
+/// Seconds added to the wall clock of one store: 0 unless a benchmark moved it on.
+#[derive(Default)]
+struct ClockOffset(AtomicI64);
+
+impl PyMemoryStore {
+    fn now(&self) -> i64 {
+        claims::now().saturating_add(self.1 .0.load(Ordering::Relaxed))
+    }
+}
 
 #[pymethods]
 impl PyMemoryStore {
     #[new]
     #[pyo3(signature = (refresh_grace_seconds = REFRESH_GRACE_SECONDS))]
     fn new(refresh_grace_seconds: i64) -> Self {
-        PyMemoryStore(MemoryStore::with_refresh_grace(refresh_grace_seconds))
+        PyMemoryStore(
+            MemoryStore::with_refresh_grace(refresh_grace_seconds),
+            ClockOffset::default(),
+        )
     }
 
     fn check(&self, claims: &PyClaims) -> PyResult<()> {
-        self.0.check(&claims.0, now()).map_err(to_py_err)
+        self.0.check(&claims.0, self.now()).map_err(to_py_err)
     }
 
     fn register_session(&self, user_id: Text, session_id: Text, expires_at: i64) {
         self.0
-            .register_session(&user_id.0, &session_id.0, expires_at, now());
+            .register_session(&user_id.0, &session_id.0, expires_at, self.now());
     }
 
     fn revoke_token(&self, claims: &PyClaims) {
-        self.0.revoke_token(&claims.0, now());
+        self.0.revoke_token(&claims.0, self.now());
     }
 
     fn revoke_session(&self, user_id: Text, session_id: Text, expires_at: i64) {
         self.0
-            .revoke_session(&user_id.0, &session_id.0, expires_at, now());
+            .revoke_session(&user_id.0, &session_id.0, expires_at, self.now());
     }
 
     fn revoke_user(&self, user_id: Text, ttl_seconds: i64) {
-        self.0.revoke_user(&user_id.0, now(), ttl_seconds);
+        self.0.revoke_user(&user_id.0, self.now(), ttl_seconds);
     }
 
     /// `spent`, `retried` or `reused` (see the engine's retry rule).
@@ -52,12 +67,24 @@ impl PyMemoryStore {
         session_expires_at: i64,
     ) -> &'static str {
         self.0
-            .spend_refresh(&claims.0, &access.0, &refresh.0, session_expires_at, now())
+            .spend_refresh(
+                &claims.0,
+                &access.0,
+                &refresh.0,
+                session_expires_at,
+                self.now(),
+            )
             .name()
     }
 
     fn complete_refresh(&self, claims: &PyClaims, refresh: &PyClaims) {
-        self.0.complete_refresh(&claims.0, &refresh.0, now());
+        self.0.complete_refresh(&claims.0, &refresh.0, self.now());
+    }
+
+    /// INSECURE, for benchmarks only: move this store's clock `seconds` forward, so
+    /// that its entries (revocations included) expire that much earlier.
+    fn _insecure_advance_clock(&self, seconds: i64) {
+        self.1 .0.fetch_add(seconds.max(0), Ordering::Relaxed);
     }
 
     fn __len__(&self) -> usize {

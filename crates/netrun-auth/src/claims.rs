@@ -165,6 +165,9 @@ pub struct Claims {
     pub permissions: Vec<String>,
     /// Every other claim.
     pub extra: Map<String, Value>,
+    /// A binding's own view of these claims (Python's `TokenClaims`), built once;
+    /// not a claim, never compared or copied (see [`crate::memo`]).
+    pub memo: crate::memo::Memo,
 }
 
 impl Claims {
@@ -198,6 +201,7 @@ impl Claims {
             roles: string_list(&mut payload, "roles")?,
             permissions: string_list(&mut payload, "permissions")?,
             extra: payload,
+            memo: Default::default(),
         };
         Ok(claims)
     }

@@ -9,7 +9,7 @@
 //! - [`keys`] and [`jwk`]: key material (PEM, JWK, JWKS), parsed once; the key set of an engine.
 //! - [`algorithm`]: the JWS algorithms and the key families they need.
 //! - [`cache`]: the verified-token cache.
-//! - [`attached`]: a front end's value built once from verified claims, kept with them.
+//! - [`memo`]: a write-once slot for a binding's own view of verified claims.
 //! - [`issuer`]: the unverified `iss` of a token, only to choose its verifier.
 //! - [`rbac`]: roles, inheritance, wildcards and organization scoping.
 //! - [`password`]: argon2id hashing, bcrypt/argon2 migration and password policy.
@@ -20,7 +20,6 @@
 //! - [`error`]: the error type.
 
 pub mod algorithm;
-pub mod attached;
 pub mod base64url;
 pub mod cache;
 pub mod claims;
@@ -31,6 +30,7 @@ pub mod json;
 pub mod jwk;
 pub mod jws;
 pub mod keys;
+pub mod memo;
 pub mod oidc;
 pub mod password;
 pub mod protection;

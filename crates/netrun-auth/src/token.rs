@@ -170,6 +170,7 @@ impl TokenEngine {
                 roles: request.roles.clone(),
                 permissions: request.permissions.clone(),
                 extra: request.extra.clone(),
+                memo: Default::default(),
             })
         };
         let access = claims_of(TokenType::Access, self.config.access_ttl_seconds)?;

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::attached::Attached;
+use crate::memo::Memo;
 use crate::claims::{optional_string, string_list, Audience, Registered};
 use crate::error::{Error, Result};
 
@@ -82,8 +82,9 @@ pub struct OidcClaims {
     pub user: UserFields,
     /// Every other claim.
     pub extra: Map<String, Value>,
-    /// What a front end built from these claims (kept with the cache entry).
-    pub attached: Attached,
+    /// What a front end built from these claims, kept with the cache entry: not a
+    /// claim, never compared or copied (see [`crate::memo`]).
+    pub memo: Memo,
 }
 
 impl OidcClaims {
@@ -129,7 +130,7 @@ impl OidcClaims {
                 token_id: None,
             },
             extra: payload,
-            attached: Attached::default(),
+            memo: Memo::default(),
         };
         claims.user = UserFields {
             user_id: claims

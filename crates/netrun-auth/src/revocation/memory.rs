@@ -304,6 +304,7 @@ mod tests {
             roles: vec![],
             permissions: vec![],
             extra: Map::new(),
+            memo: Default::default(),
         }
     }
 

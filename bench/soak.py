@@ -49,7 +49,9 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def sample(pid: int, every: float, start: float, out: list[tuple[float, int]], stop: threading.Event) -> None:
+def sample(
+    pid: int, every: float, start: float, out: list[tuple[float, int]], stop: threading.Event
+) -> None:
     while not stop.wait(every):
         try:
             out.append((time.monotonic() - start, rss_kib(pid)))
@@ -165,7 +167,9 @@ def main() -> None:
                 extra={
                     "rss_first_after_warmup_mib": round(first / 1024, 1),
                     "rss_last_mib": round(last / 1024, 1),
-                    "rss_samples_mib": " ".join(f"{at:.0f}:{kib / 1024:.1f}" for at, kib in samples),
+                    "rss_samples_mib": " ".join(
+                        f"{at:.0f}:{kib / 1024:.1f}" for at, kib in samples
+                    ),
                     "warmup_seconds": warmup,
                     "median_rss_after_warmup_mib": round(statistics.median(after) / 1024, 1),
                 },

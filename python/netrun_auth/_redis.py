@@ -91,7 +91,8 @@ class Script:
         timeout_ms = max(1, round(timeout * 1000))  # WAIT n 0 would block for ever
         for first in (True, False):
             pipe = client.pipeline(transaction=False)
-            pipe.evalsha(self.sha, len(keys), *keys, *args)
+            # execute_command: a Cluster pipeline refuses its evalsha() helper.
+            pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
             if cluster:
                 node = client.get_node_from_key(keys[0])
                 pipe.execute_command("WAIT", replicas, timeout_ms, target_nodes=node)
@@ -102,7 +103,9 @@ class Script:
             if isinstance(result, redis.exceptions.NoScriptError) and first:
                 await self._load(client, keys[0], cluster)
                 continue
-            if cluster and isinstance(result, (redis.exceptions.MovedError, redis.exceptions.AskError)):
+            if cluster and isinstance(
+                result, (redis.exceptions.MovedError, redis.exceptions.AskError)
+            ):
                 if isinstance(result, redis.exceptions.MovedError):
                     await client.nodes_manager.move_slot(result)
                 raise _Rerouted(f"{self.name}: slot of the write moved") from result

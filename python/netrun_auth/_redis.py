@@ -1,6 +1,7 @@
 """Redis plumbing shared by everything that speaks to Redis (the revocation store, its
-mirror, the login guard): bounded waits, the engine's Lua scripts run by digest, and
-one retry on a pooled connection that died while idle.
+mirror, the login guard): bounded waits, the engine's Lua scripts run by digest (and,
+for writes that must survive a failover, followed by ``WAIT`` on the same connection),
+and one retry on a pooled connection that died while idle.
 
 Needs the ``[redis]`` extra; imported only by modules that use a Redis client.
 """
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 import redis.exceptions
 
-__all__ = ["Script", "bounded", "pipelined", "retried_once"]
+__all__ = ["ReplicaWaitError", "Script", "bounded", "pipelined", "retried_once"]
 
 _T = TypeVar("_T")
 
@@ -31,6 +32,16 @@ else:  # pragma: no cover - Python 3.10
     async def bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
         """Await ``awaitable``, raising ``TimeoutError`` after ``seconds``."""
         return await asyncio.wait_for(awaitable, seconds)
+
+
+class ReplicaWaitError(redis.exceptions.RedisError):
+    """Fewer replicas than required acknowledged a write within the wait (``WAIT``)."""
+
+
+class _Rerouted(redis.exceptions.ConnectionError):
+    """The key's slot moved while a write and its ``WAIT`` were in flight (the slot map
+    is updated): the ``WAIT`` did not follow the write, so both are sent again, as for
+    a dead connection (:func:`retried_once`)."""
 
 
 class Script:
@@ -57,6 +68,62 @@ class Script:
     def queue(self, pipe: Any, keys: Sequence[str], args: Sequence[Any]) -> None:
         """Add ``EVALSHA`` of this script to ``pipe`` (see :func:`pipelined`)."""
         pipe.evalsha(self.sha, len(keys), *keys, *args)
+
+    async def run_waited(
+        self,
+        client: Any,
+        keys: Sequence[str],
+        args: Sequence[Any],
+        *,
+        cluster: bool,
+        replicas: int,
+        timeout: float,
+    ) -> Any:
+        """:meth:`run`, then ``WAIT replicas timeout`` on the same connection: when this
+        returns, what the script wrote is on at least ``replicas`` replicas.
+
+        ``WAIT`` counts the writes of the connection it is sent on, so both go in one
+        pipeline (one connection); on Cluster, the ``WAIT`` goes to the node serving
+        ``keys[0]``, and a redirection (the slot moved, a failover the client had not
+        seen) updates the slot map and raises a ``ConnectionError`` for
+        :func:`retried_once` to send both again.
+
+        Raises:
+            ReplicaWaitError: when fewer than ``replicas`` acknowledged within
+                ``timeout`` seconds (the write is on the primary, maybe not beyond).
+        """
+        timeout_ms = max(1, round(timeout * 1000))  # WAIT n 0 would block for ever
+        for first in (True, False):
+            pipe = client.pipeline(transaction=False)
+            # execute_command: a Cluster pipeline refuses its evalsha() helper.
+            pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            if cluster:
+                node = client.get_node_from_key(keys[0])
+                pipe.execute_command("WAIT", replicas, timeout_ms, target_nodes=node)
+                result, acked = await pipe.execute(raise_on_error=False, allow_redirections=False)
+            else:
+                pipe.execute_command("WAIT", replicas, timeout_ms)
+                result, acked = await pipe.execute(raise_on_error=False)
+            if isinstance(result, redis.exceptions.NoScriptError) and first:
+                await self._load(client, keys[0], cluster)
+                continue
+            if cluster and isinstance(
+                result, (redis.exceptions.MovedError, redis.exceptions.AskError)
+            ):
+                if isinstance(result, redis.exceptions.MovedError):
+                    await client.nodes_manager.move_slot(result)
+                raise _Rerouted(f"{self.name}: slot of the write moved") from result
+            if isinstance(result, BaseException):
+                raise result
+            if isinstance(acked, BaseException):
+                raise acked
+            if int(acked) < replicas:
+                raise ReplicaWaitError(
+                    f"{self.name}: {int(acked)} of {replicas} replica(s) acknowledged "
+                    f"within {timeout_ms} ms"
+                )
+            return result
+        raise redis.exceptions.NoScriptError(f"{self.name}: not loaded")  # pragma: no cover
 
     async def _load(self, client: Any, key: str, cluster: bool) -> None:
         if cluster:

@@ -114,6 +114,15 @@ class AuthConfig(BaseSettings):
     # Opt in: decide revocation checks from a per-process mirror kept current by
     # Redis pub/sub (no round trip per validation); see docs/redis.md.
     redis_local_mirror: bool = False
+    # Revocations that survive a failover: after each revocation write, wait (Redis
+    # WAIT) until this many replicas have it, at most redis_wait_timeout_seconds, else
+    # the write fails closed (503). 0: answer as soon as the primary has it.
+    redis_wait_replicas: int = Field(
+        0, ge=0, le=16, description="Replicas each revocation write waits for (Redis WAIT)"
+    )
+    redis_wait_timeout_seconds: float = Field(
+        0.1, gt=0, le=30, description="Longest wait for those replicas"
+    )
 
     # HTTP integration.
     public_paths: _CommaList = Field(
@@ -170,6 +179,13 @@ class AuthConfig(BaseSettings):
     def _check_consistency(self) -> AuthConfig:
         if self.password_min_length > self.password_max_length:
             raise ValueError("password_min_length must not exceed password_max_length")
+        if self.redis_wait_replicas and (
+            self.redis_wait_timeout_seconds >= self.redis_timeout_seconds
+        ):
+            raise ValueError(
+                "redis_wait_timeout_seconds must be below redis_timeout_seconds "
+                "(the wait is part of the write's time budget)"
+            )
         return self
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

@@ -328,14 +328,19 @@ class JWTManager:
             await manager.logout(request.state.token)
         """
         claims = self.engine.verify(_as_token(token), None)
-        await self._store_call(self.store.revoke_token(claims))
-        self._emit("token_revoked", claims)
+        # The session first: it covers this token too, so a logout that fails half-way
+        # (a 503 between the writes) leaves nothing of the session usable, not a live
+        # refresh token behind an access token already refused (which a retried logout
+        # could no longer present).
         if claims.session_id is not None:
             await self._store_call(
                 self.store.revoke_session(
                     claims.user_id, claims.session_id, self._session_horizon()
                 )
             )
+        await self._store_call(self.store.revoke_token(claims))
+        self._emit("token_revoked", claims)
+        if claims.session_id is not None:
             self._emit("session_revoked", claims)
 
     async def logout_all(self, user_id: str) -> None:
@@ -485,4 +490,6 @@ def _redis_store(redis_client: Any, config: AuthConfig) -> RevocationStore:
         timeout=config.redis_timeout_seconds,
         local_mirror=config.redis_local_mirror,
         refresh_grace_seconds=config.refresh_grace_seconds,
+        wait_replicas=config.redis_wait_replicas,
+        wait_timeout=config.redis_wait_timeout_seconds,
     )

@@ -23,6 +23,11 @@ and the Lua scripts (:func:`netrun_auth._core.redis_scripts`). This module only 
 - Refresh spends follow the engine's retry rule (``_core.REFRESH_GRACE_SECONDS``): a
   client retrying a refresh whose answer it lost (a 503 after Redis had spent the token)
   gets a new pair of the same session; any other second presentation is reuse.
+- With ``wait_replicas`` (``redis_wait_replicas``), every write of a revocation entry
+  (token, session, logout everywhere, refresh spend) is followed by ``WAIT`` on its
+  connection: the call returns once that many replicas have the write, and fails
+  closed (503) when they do not acknowledge within ``wait_timeout`` seconds, so a
+  failover right after a logout cannot forget it. Logins are not waited for.
 - On first use it checks, once and in the background, that Redis keeps its data (AOF or
   RDB): without either a restart forgets every revocation, and a warning says so.
 - It fails closed: a Redis error, an unreachable server or an answer slower than
@@ -57,6 +62,7 @@ _T = TypeVar("_T")
 
 
 _SCRIPTS = scripts(_core.redis_scripts())
+_MAX_WAIT_REPLICAS = 16
 
 
 class RedisStore:
@@ -69,7 +75,10 @@ class RedisStore:
     fails closed with ``StoreUnavailableError``. ``local_mirror=True`` keeps a
     pub/sub-fed copy of the revocation keys in this process (started on first use;
     stop it with ``await store.aclose()``). ``refresh_grace_seconds`` is the retry
-    window of refresh spends (0 turns the retry rule off).
+    window of refresh spends (0 turns the retry rule off). ``wait_replicas`` (default 0,
+    off) is how many replicas each revocation write waits for (Redis ``WAIT``), at most
+    ``wait_timeout`` seconds (below ``timeout``); fewer acknowledgements fail the write
+    closed with ``StoreUnavailableError``.
 
     Usually built for you: ``JWTManager(config, redis_client)``. Every operation fails
     closed: when Redis does not answer within ``timeout`` it raises
@@ -78,7 +87,8 @@ class RedisStore:
 
     Raises:
         ConfigurationError: when ``client`` is None or a synchronous ``redis.Redis``,
-            ``timeout`` is not positive, or ``refresh_grace_seconds`` is out of range.
+            ``timeout`` is not positive, ``refresh_grace_seconds`` is out of range, or
+            ``wait_replicas``/``wait_timeout`` are (negative, not below ``timeout``).
 
     Example::
 
@@ -99,6 +109,8 @@ class RedisStore:
         timeout: float = 0.5,
         local_mirror: bool = False,
         refresh_grace_seconds: int = _core.REFRESH_GRACE_SECONDS,
+        wait_replicas: int = 0,
+        wait_timeout: float = 0.1,
     ) -> None:
         if client is None:
             raise ConfigurationError("redis_client: a redis.asyncio client is required")
@@ -113,8 +125,18 @@ class RedisStore:
             raise ConfigurationError(
                 f"refresh_grace_seconds: must be between 0 and {_core.MAX_REFRESH_GRACE_SECONDS}"
             )
+        if not 0 <= wait_replicas <= _MAX_WAIT_REPLICAS:
+            raise ConfigurationError(
+                f"redis_wait_replicas: must be between 0 and {_MAX_WAIT_REPLICAS}"
+            )
+        if wait_replicas and not 0 < wait_timeout < timeout:
+            raise ConfigurationError(
+                "redis_wait_timeout_seconds: must be greater than 0 and below redis_timeout_seconds"
+            )
         self.client = client
         self.prefix = prefix
+        self.wait_replicas = int(wait_replicas)
+        self.wait_timeout = float(wait_timeout)
         self.timeout = float(timeout)
         self._keys = _core.Keyspace(prefix)
         self._cluster = isinstance(client, redis.asyncio.cluster.RedisCluster)
@@ -136,7 +158,8 @@ class RedisStore:
     def __repr__(self) -> str:
         kind = "cluster" if self._cluster else "single node"
         mirror = ", local_mirror=True" if self._mirror is not None else ""
-        return f"RedisStore({kind}, prefix={self.prefix!r}, timeout={self.timeout}{mirror})"
+        wait = f", wait_replicas={self.wait_replicas}" if self.wait_replicas else ""
+        return f"RedisStore({kind}, prefix={self.prefix!r}, timeout={self.timeout}{mirror}{wait})"
 
     @property
     def mirror_live(self) -> bool:
@@ -232,7 +255,7 @@ class RedisStore:
         """
         now = int(time.time())
         announced = await self._run(
-            self._eval,
+            self._eval_revocation,
             "revoke_user",
             [self._keys.sessions(user_id), self._keys.user(user_id)],
             [now, _ttl(now + ttl_seconds, now), self._keys.session_prefix(user_id), self.channel],
@@ -271,7 +294,7 @@ class RedisStore:
             _ttl(refresh.expires_at, now),
             _ttl(access.expires_at, now),
         ]
-        code, *announced = await self._run(self._eval, "spend_refresh", keys, args)
+        code, *announced = await self._run(self._eval_revocation, "spend_refresh", keys, args)
         self._own_writes(announced)
         return _core.spend_outcome(int(code)) != "reused"
 
@@ -326,7 +349,9 @@ class RedisStore:
 
     async def _set_flag(self, key: str, value: str, ttl: int) -> None:
         # SET and PUBLISH in one script: the write cannot go unannounced.
-        announced = await self._run(self._eval, "set_flag", [key], [value, ttl, self.channel])
+        announced = await self._run(
+            self._eval_revocation, "set_flag", [key], [value, ttl, self.channel]
+        )
         self._own_writes([announced])
 
     def _own_writes(self, announced: Sequence[bytes | str]) -> None:
@@ -338,6 +363,19 @@ class RedisStore:
 
     async def _eval(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return await _SCRIPTS[name].run(self.client, keys, args, cluster=self._cluster)
+
+    async def _eval_revocation(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """A script that writes revocation state: followed by ``WAIT`` when configured."""
+        if not self.wait_replicas:
+            return await self._eval(name, keys, args)
+        return await _SCRIPTS[name].run_waited(
+            self.client,
+            keys,
+            args,
+            cluster=self._cluster,
+            replicas=self.wait_replicas,
+            timeout=self.wait_timeout,
+        )
 
 
 def _ttl(expires_at: int, now: int | None = None) -> int:

@@ -3,7 +3,8 @@
 - :mod:`netrun_testing.ports`: free loopback ports (Cluster-safe), waiting for one to open.
 - :mod:`netrun_testing.servers`: a process serving on a free port (uvicorn, the
   ``netrun-auth`` console script), a clean environment, raw HTTP requests.
-- :mod:`netrun_testing.redis_servers`: ``redis-server`` single nodes and 3-node Clusters.
+- :mod:`netrun_testing.redis_servers`: ``redis-server`` single nodes and Clusters (3
+  primaries, optionally with replicas: failover).
 - :mod:`netrun_testing.keys`: key pairs, key files and settings for ``AuthConfig``.
 - :mod:`netrun_testing.machine`: one line describing the machine (benchmark reports).
 - :mod:`netrun_testing.debian`: find a system binary, installing its Debian package.

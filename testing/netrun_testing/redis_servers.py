@@ -1,6 +1,7 @@
 """Real Redis servers: ``redis-server`` processes on free loopback ports, without
-persistence; single nodes and 3-node Clusters joined by ``redis-cli --cluster create``
-(node ports at most 55535, so every bus port +10000 is valid)."""
+persistence; single nodes and Clusters (3 primaries, optionally each with replicas) joined
+by ``redis-cli --cluster create`` (node ports at most 55535, so every bus port +10000 is
+valid)."""
 
 from __future__ import annotations
 
@@ -108,14 +109,28 @@ class RedisServer:
 
 
 class RedisClusterNodes:
-    """Three ``--cluster-enabled`` primaries joined by ``redis-cli --cluster create``."""
+    """A Redis Cluster of ``size`` primaries (``--cluster-enabled``), each with ``replicas``
+    replicas, joined by ``redis-cli --cluster create``.
 
-    def __init__(self, workdir: Path, size: int = 3) -> None:
+    With replicas, ``node_timeout_ms`` (``cluster-node-timeout``) is how long a primary may
+    stay silent before the others mark it failed and its replica takes over: 1 s here, so
+    a failover completes in about two seconds (the Redis default, 15 s, is for real
+    networks). ``nodes`` lists every process, primaries first as created; which node is a
+    primary *now* is :meth:`primaries` (a failover changes it).
+    """
+
+    def __init__(
+        self, workdir: Path, size: int = 3, *, replicas: int = 0, node_timeout_ms: int = 1000
+    ) -> None:
+        self.replicas = replicas
         ports: list[int] = []
-        while len(ports) < size:
+        while len(ports) < size * (1 + replicas):
             port = free_port(cluster=True)
             if port not in ports:
                 ports.append(port)
+        extra: tuple[str, ...] = ()
+        if replicas:
+            extra = ("--cluster-node-timeout", str(node_timeout_ms))
         self.nodes = [
             RedisServer(
                 workdir,
@@ -124,13 +139,20 @@ class RedisClusterNodes:
                 "yes",
                 "--cluster-config-file",
                 str(workdir / f"nodes-{port}.conf"),
+                *extra,
             )
             for port in ports
         ]
 
     @property
     def url(self) -> str:
+        """A node to start from (``RedisCluster.from_url``); the client learns the rest."""
         return f"redis://127.0.0.1:{self.nodes[0].port}/0"
+
+    @property
+    def startup_urls(self) -> list[str]:
+        """Every node, for a client that must start even when one of them is down."""
+        return [f"redis://127.0.0.1:{node.port}/0" for node in self.nodes]
 
     def start(self) -> None:
         for node in self.nodes:
@@ -143,7 +165,7 @@ class RedisClusterNodes:
                 "create",
                 *addresses,
                 "--cluster-replicas",
-                "0",
+                str(self.replicas),
                 "--cluster-yes",
             ],
             capture_output=True,
@@ -155,28 +177,90 @@ class RedisClusterNodes:
             raise RuntimeError(f"redis-cli --cluster create failed: {result.stdout}{result.stderr}")
         self.wait_ok()
 
+    def live(self) -> list[RedisServer]:
+        """The nodes whose process runs."""
+        return [n for n in self.nodes if n.process is not None and n.process.poll() is None]
+
     def wait_ok(self, seconds: float = 30) -> None:
+        """Wait until every running node says ``cluster_state:ok`` and, with replicas, every
+        replica's link to its primary is up."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if all(
-                "cluster_state:ok" in node.cli("CLUSTER", "INFO", check=False)
-                for node in self.nodes
-            ):
-                return
+            live = self.live()
+            if all("cluster_state:ok" in n.cli("CLUSTER", "INFO", check=False) for n in live):
+                roles = self._roles(live)
+                if all(
+                    role != "slave" or "master_link_status:up" in n.cli("INFO", "replication")
+                    for n, role in zip(live, roles, strict=True)
+                ):
+                    return
             time.sleep(0.1)
         raise RuntimeError("cluster did not reach cluster_state:ok")
 
-    def node_for_key(self, key: str) -> RedisServer:
-        """The primary serving ``key``'s slot."""
-        slot = int(self.nodes[0].cli("CLUSTER", "KEYSLOT", key).strip())
-        for row in self.nodes[0].cli("CLUSTER", "NODES").splitlines():
-            fields = row.split()
-            port = int(fields[1].split("@")[0].rsplit(":", 1)[1])
+    def _roles(self, nodes: list[RedisServer]) -> list[str]:
+        """Each node's ``ROLE`` (``master``, ``slave``; empty when it does not answer)."""
+        return [(node.cli("ROLE", check=False).split() or [""])[0] for node in nodes]
+
+    def primaries(self) -> list[RedisServer]:
+        """The running nodes that are primaries now (``ROLE``)."""
+        live = self.live()
+        return [n for n, r in zip(live, self._roles(live), strict=True) if r == "master"]
+
+    def _table(self) -> list[list[str]]:
+        """``CLUSTER NODES`` rows (split) as a running node sees them."""
+        node = self.live()[0]
+        return [row.split() for row in node.cli("CLUSTER", "NODES").splitlines() if row]
+
+    def _by_port(self, port: int) -> RedisServer:
+        return next(node for node in self.nodes if node.port == port)
+
+    @staticmethod
+    def _port(row: list[str]) -> int:
+        return int(row[1].split("@")[0].rsplit(":", 1)[1])
+
+    def _slots(self) -> dict[int, set[int]]:
+        """Port -> the slots that primary serves, as a running node sees it."""
+        served: dict[int, set[int]] = {}
+        for fields in self._table():
+            if "fail" in fields[2].split(",") or "master" not in fields[2]:
+                continue
+            slots = served.setdefault(self._port(fields), set())
             for span in fields[8:]:
                 low, _, high = span.partition("-")
-                if low.isdigit() and int(low) <= slot <= int(high or low):
-                    return next(node for node in self.nodes if node.port == port)
+                if low.isdigit():
+                    slots.update(range(int(low), int(high or low) + 1))
+        return served
+
+    def slots_of(self, primary: RedisServer) -> set[int]:
+        """The slots ``primary`` serves."""
+        return self._slots().get(primary.port, set())
+
+    def node_for_key(self, key: str) -> RedisServer:
+        """The primary serving ``key``'s slot."""
+        slot = int(self.live()[0].cli("CLUSTER", "KEYSLOT", key).strip())
+        for port, slots in self._slots().items():
+            if slot in slots:
+                return self._by_port(port)
         raise LookupError(f"no node serves slot {slot}")
+
+    def replica_of(self, primary: RedisServer) -> RedisServer:
+        """A replica of ``primary`` (the one that takes over when it fails)."""
+        table = self._table()
+        primary_id = next(f[0] for f in table if self._port(f) == primary.port)
+        for fields in table:
+            if fields[3] == primary_id and "fail" not in fields[2]:
+                return self._by_port(self._port(fields))
+        raise LookupError(f"node {primary.port} has no replica")
+
+    def wait_promoted(self, replica: RedisServer, seconds: float = 30) -> float:
+        """Wait until ``replica`` answers ``ROLE`` as a primary; the ``time.monotonic()``
+        at which it was first seen so (polled every 10 ms)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if replica.cli("ROLE", check=False).split()[:1] == ["master"]:
+                return time.monotonic()
+            time.sleep(0.01)
+        raise RuntimeError(f"replica {replica.port} was not promoted")
 
     def stop(self) -> None:
         for node in self.nodes:

@@ -55,8 +55,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def issue_tokens(env: dict[str, str], count: int) -> list[str]:
-    """``count`` access tokens of distinct users, their sessions registered in Redis."""
+def issue_tokens(env: dict[str, str], count: int, *, revoked: bool = False) -> list[str]:
+    """``count`` access tokens of distinct users, their sessions registered in Redis
+    (with ``revoked``: each logged out, so Redis holds what a live service has)."""
     import redis.asyncio
 
     from netrun_auth import AuthConfig, JWTManager
@@ -76,10 +77,13 @@ def issue_tokens(env: dict[str, str], count: int) -> list[str]:
         try:
             manager = JWTManager(config, client)
             stamp = time.time_ns()
-            return [
-                (await manager.generate_token_pair(f"prop-{stamp}-{i}")).access_token
-                for i in range(count)
-            ]
+            tokens = []
+            for i in range(count):
+                token = (await manager.generate_token_pair(f"prop-{stamp}-{i}")).access_token
+                if revoked:
+                    await manager.logout(token)
+                tokens.append(token)
+            return tokens
         finally:
             await client.aclose()
 

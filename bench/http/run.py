@@ -177,7 +177,8 @@ def http_figures(args: argparse.Namespace, env: dict[str, str], token: str) -> l
         args.json.write_text(json.dumps({"machine": machine(), "runs": raw}, indent=2))
 
     note = (
-        f"median of {args.rounds} interleaved rounds of {args.duration} s; "
+        f"median of {args.rounds} interleaved rounds of {args.duration} s; {args.revoked} "
+        "sessions logged out in Redis beforehand; "
         f"load average {load_start} at start, {load()} at end (2-core machine shared)"
     )
     comparisons = [
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--propagation-load", type=int, default=16, help="wrk connections on worker B (0: none)"
     )
+    parser.add_argument(
+        "--revoked", type=int, default=1000, help="sessions logged out in Redis beforehand"
+    )
     parser.add_argument("--only-propagation", action="store_true")
     parser.add_argument("--no-propagation", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw runs here")
@@ -322,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
             "BENCH_PUBLIC_KEY": str(Path(tmp) / "public.pem"),
             "BENCH_REDIS_URL": redis.url,
         }
+        # Redis holds what a live service has: logged-out sessions of other users (the
+        # mirror keeps them; the strict check looks each request's keys up among them).
+        propagation.issue_tokens(env, args.revoked, revoked=True)
         figures: list[Figure] = []
         if not args.only_propagation:
             figures += http_figures(args, env, token)

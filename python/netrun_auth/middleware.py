@@ -201,13 +201,16 @@ class AuthenticationMiddleware:
             started = True
             await send(message)
 
-        async def receive_tracking() -> Message:  # WebSocket: did the app take "connect"?
-            nonlocal connected
-            message = await receive()
-            connected = True
-            return message
+        app_receive = receive
+        if scope_type == "websocket":
 
-        app_receive = receive_tracking if scope_type == "websocket" else receive
+            async def receive_tracking() -> Message:  # did the app take "connect"?
+                nonlocal connected
+                message = await receive()
+                connected = True
+                return message
+
+            app_receive = receive_tracking
         try:
             await self.app(scope, app_receive, send_tracking)
         except AuthenticationError as exc:

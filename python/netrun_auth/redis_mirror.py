@@ -117,6 +117,8 @@ class RevocationMirror:
 
     def lookup(self, keys: Sequence[str]) -> tuple[bool, bool, int | None]:
         """What the mirror holds for ``Keyspace.check_keys``: (token, session, before)."""
+        if not self.entries:  # nothing revoked under the prefix: the common case
+            return False, False, None
         now = time.monotonic()
         found: list[str | None] = []
         for key in keys:

@@ -8,9 +8,12 @@ Selected by ``BENCH_VARIANT``; keys and claims come from ``BENCH_*`` variables s
   (what any ``Depends(...)`` costs, the floor of every dependency-based guard);
 * ``netrun``: ``AuthenticationMiddleware`` + ``Depends(get_current_user)``, in-memory store;
 * ``netrun-middleware-only``: the middleware, and the route reads ``request.state.user``;
-* ``netrun-redis``: as ``netrun``, with revocation checked in Redis (``BENCH_REDIS_URL``);
-* ``netrun-redis-mirror``: as ``netrun-redis``, with ``redis_local_mirror=True`` (checks
-  decided from the per-process mirror kept current by pub/sub);
+* ``netrun-redis``: the seed's Redis wiring with default settings:
+  ``JWTManager(config, redis_client)``, ``redis_client=`` on the middleware too, the client
+  from ``redis.asyncio.from_url(BENCH_REDIS_URL)`` (checks decided from the local
+  revocation mirror, the default);
+* ``netrun-redis-strict``: as ``netrun-redis`` with ``redis_local_mirror=False`` (one
+  ``MGET`` round trip per request, the strict setting);
 * ``pyjwt``: the hand-written dependency most FastAPI apps have: ``HTTPBearer`` +
   ``jwt.decode(token, PUBLIC_KEY_PEM, ...)`` (RS256) + ``HTTPException(401)``;
 * ``pyjwt-parsed-key``: the same with the public key parsed once (the careful version).
@@ -42,7 +45,7 @@ def create_app() -> FastAPI:
         async def route(_: Annotated[None, Depends(nothing)]):
             return {"user_id": "anonymous"}
 
-    elif variant in ("netrun", "netrun-middleware-only", "netrun-redis", "netrun-redis-mirror"):
+    elif variant in ("netrun", "netrun-middleware-only", "netrun-redis", "netrun-redis-strict"):
         from fastapi import Request
 
         from netrun_auth import AuthConfig, JWTManager
@@ -50,24 +53,29 @@ def create_app() -> FastAPI:
         from netrun_auth.middleware import AuthenticationMiddleware
         from netrun_auth.types import User
 
+        strict = {"redis_local_mirror": False} if variant == "netrun-redis-strict" else {}
         config = AuthConfig(
             jwt_issuer=os.environ["BENCH_ISSUER"],
             jwt_audience=os.environ["BENCH_AUDIENCE"],
             jwt_private_key_path=os.environ["BENCH_PRIVATE_KEY"],
             jwt_public_key_path=os.environ["BENCH_PUBLIC_KEY"],
-            redis_local_mirror=variant == "netrun-redis-mirror",
             _env_file=None,
+            **strict,
         )
         redis_client = None
-        if variant in ("netrun-redis", "netrun-redis-mirror"):
+        if variant in ("netrun-redis", "netrun-redis-strict"):
             import redis.asyncio
 
             redis_client = redis.asyncio.from_url(os.environ["BENCH_REDIS_URL"])
+            jwt_manager = JWTManager(config, redis_client)
+            _revocation_routes(app, jwt_manager)
+        else:
+            jwt_manager = JWTManager(config)
         app.add_middleware(
-            AuthenticationMiddleware, jwt_manager=JWTManager(config), redis_client=redis_client
+            AuthenticationMiddleware, jwt_manager=jwt_manager, redis_client=redis_client
         )
 
-        if variant in ("netrun", "netrun-redis", "netrun-redis-mirror"):
+        if variant in ("netrun", "netrun-redis", "netrun-redis-strict"):
 
             @app.get("/r")
             async def route(user: Annotated[User, Depends(get_current_user)]):
@@ -116,3 +124,17 @@ def create_app() -> FastAPI:
     else:
         raise SystemExit(f"unknown BENCH_VARIANT {variant!r}")
     return app
+
+
+def _revocation_routes(app: FastAPI, jwt_manager) -> None:
+    """What ``propagation.py`` drives: log a token out here, ask whether the mirror is live."""
+    from netrun_auth.dependencies import get_current_token
+
+    @app.post("/logout")
+    async def logout(token: Annotated[str, Depends(get_current_token)]):
+        await jwt_manager.logout(token)
+        return {"message": "Logged out"}
+
+    @app.get("/mirror")
+    async def mirror():
+        return {"live": bool(getattr(jwt_manager.store, "mirror_live", False))}

@@ -23,6 +23,8 @@ sys.path.insert(0, str(HERE))
 
 from run import AUDIENCE, ISSUER, VARIANTS, make_keys_and_token  # noqa: E402
 
+from netrun_testing.redis_servers import RedisServer  # noqa: E402
+
 
 def build(variant: str):
     os.environ["BENCH_VARIANT"] = variant
@@ -75,10 +77,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=20000, help="per variant")
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--variants", help="comma-separated subset (open is always measured)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="netrun-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="netrun-bench-") as tmp,
+        RedisServer(Path(tmp) / "redis") as redis,
+    ):
         token = make_keys_and_token(Path(tmp))
         os.environ.update(
+            BENCH_REDIS_URL=redis.url,
             BENCH_ISSUER=ISSUER,
             BENCH_AUDIENCE=AUDIENCE,
             BENCH_PRIVATE_KEY=str(Path(tmp) / "private.pem"),
@@ -90,11 +97,14 @@ def main() -> int:
             (b"accept", b"*/*"),
             (b"authorization", b"Bearer " + token.encode()),
         ]
-        apps = {variant: build(variant) for variant, _ in VARIANTS}
+        only = set(args.variants.split(",")) if args.variants else None
+        apps = {v: build(v) for v, _ in VARIANTS if only is None or v in only or v == "open"}
         results = asyncio.run(measure(apps, args.requests, args.rounds))
     base = results["open"]
     print(f"{'app (in process, no network)':<44} {'CPU us/req':>10} {'over unprotected':>17}")
     for variant, label in VARIANTS:
+        if variant not in results:
+            continue
         extra = results[variant] - base
         print(f"{label:<44} {results[variant]:>10.1f} {extra:>+16.1f}")
     return 0

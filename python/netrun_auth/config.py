@@ -111,9 +111,15 @@ class AuthConfig(BaseSettings):
     redis_url: str = "redis://localhost:6379/0"
     redis_key_prefix: str = "netrun:"
     redis_timeout_seconds: float = Field(0.5, gt=0, le=30)
-    # Opt in: decide revocation checks from a per-process mirror kept current by
-    # Redis pub/sub (no round trip per validation); see docs/redis.md.
-    redis_local_mirror: bool = False
+    # On by default: revocation checks are decided from a per-process mirror kept
+    # current by Redis pub/sub (no round trip per validation; checks fail closed on
+    # Redis while it is not live). False: one round trip per validation (strict).
+    # The trade (propagation delay, memory) is in docs/redis.md.
+    redis_local_mirror: bool = Field(
+        True,
+        description="Decide revocation checks from a pub/sub-fed local mirror (False: strict, "
+        "one Redis round trip per validation); docs/redis.md",
+    )
     # Revocations that survive a failover: after each revocation write, wait (Redis
     # WAIT) until this many replicas have it, at most redis_wait_timeout_seconds, else
     # the write fails closed (503). 0: answer as soon as the primary has it.

@@ -150,11 +150,17 @@ class AuthContext:
                 return
         verify = settings.verify
         if verify is not None:  # JWTManager: engine claims, no pydantic model built yet
-            verified = await verify(token)
-            self.user = _user_of(verified)
-        else:  # any object with the documented validate_token()
-            verified = self._claims = await settings.jwt_manager.validate_token(token)
-            self.user = verified.to_user()
+            self.accept(token, await verify(token))
+            return
+        # Any object with the documented validate_token().
+        verified = self._claims = await settings.jwt_manager.validate_token(token)
+        self.user = verified.to_user()
+        self._verified = verified
+        self.token = token
+
+    def accept(self, token: str, verified: Any) -> None:
+        """Keep ``token``, which ``JWTManager.verify`` just accepted with claims ``verified``."""
+        self.user = _user_of(verified)
         self._verified = verified
         self.token = token
 

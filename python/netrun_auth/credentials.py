@@ -66,8 +66,29 @@ def extract_token(
     return None
 
 
+# Headers already read, and their token: a client sends the same header with every
+# request, so the syntax check below (a pass over every byte) runs once per header. Only
+# well-formed headers are kept (the result depends on the bytes alone; the size cap is
+# checked again on each use); bounded, cleared when full.
+_READ: dict[bytes, str] = {}
+_READ_MAX = 1024
+_READ_MAX_BYTES = 4096
+
+
 def _bearer_token(raw: bytes, max_bytes: int) -> str:
     """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 section 2.1)."""
+    token = _READ.get(raw)
+    if token is not None and len(raw) <= max_bytes + 16:
+        return token
+    token = _parse_bearer(raw, max_bytes)
+    if len(raw) <= _READ_MAX_BYTES:
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        _READ[raw] = token
+    return token
+
+
+def _parse_bearer(raw: bytes, max_bytes: int) -> str:
     if len(raw) > max_bytes + 16:
         raise _too_large("Authorization header is too large")
     scheme, _, token = raw.strip().partition(b" ")

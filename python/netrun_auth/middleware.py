@@ -184,7 +184,12 @@ class AuthenticationMiddleware:
         try:
             token = extract_token(scope, settings.cookie_name, settings.max_token_bytes)
             if token is not None:
-                await ctx.authenticate(token)
+                if settings.router is None and settings.verify is not None:
+                    # The quick start's case, without one coroutine more: no providers,
+                    # a JWTManager (what AuthContext.authenticate would do).
+                    ctx.accept(token, await settings.verify(token))
+                else:
+                    await ctx.authenticate(token)
         except AuthenticationError as exc:
             if not self._is_public(scope["path"]):
                 await self._reject(scope, receive, send, exc)
@@ -201,13 +206,16 @@ class AuthenticationMiddleware:
             started = True
             await send(message)
 
-        async def receive_tracking() -> Message:  # WebSocket: did the app take "connect"?
-            nonlocal connected
-            message = await receive()
-            connected = True
-            return message
+        app_receive = receive
+        if scope_type == "websocket":
 
-        app_receive = receive_tracking if scope_type == "websocket" else receive
+            async def receive_tracking() -> Message:  # did the app take "connect"?
+                nonlocal connected
+                message = await receive()
+                connected = True
+                return message
+
+            app_receive = receive_tracking
         try:
             await self.app(scope, app_receive, send_tracking)
         except AuthenticationError as exc:

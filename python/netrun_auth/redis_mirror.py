@@ -63,6 +63,13 @@ _EXPECTED = (
 )
 
 
+def _cancelling() -> bool:
+    """Whether the running task has been asked to stop (Python 3.11+; False before)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False
+
+
 class RevocationMirror:
     """A pub/sub-fed copy of the revocation keys under one prefix (see the module docs).
 
@@ -117,6 +124,8 @@ class RevocationMirror:
 
     def lookup(self, keys: Sequence[str]) -> tuple[bool, bool, int | None]:
         """What the mirror holds for ``Keyspace.check_keys``: (token, session, before)."""
+        if not self.entries:  # nothing revoked under the prefix: the common case
+            return False, False, None
         now = time.monotonic()
         found: list[str | None] = []
         for key in keys:
@@ -176,6 +185,11 @@ class RevocationMirror:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # every failure: not live, try again
+                if _cancelling():
+                    # A cancellation that arrived as the error (asyncio.timeout turns a
+                    # cancel that races its deadline into TimeoutError): stop, or the
+                    # loop would outlive asyncio.run()'s shutdown and hang it.
+                    raise asyncio.CancelledError() from exc
                 self._not_live(exc)
             self._live = False
             self.entries.clear()

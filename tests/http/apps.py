@@ -368,7 +368,10 @@ def seed_redis_app() -> FastAPI:
 
     @app.get("/store")
     async def store():
-        return {"store": type(jwt_manager.store).__name__}
+        return {
+            "store": type(jwt_manager.store).__name__,
+            "mirror_live": bool(getattr(jwt_manager.store, "mirror_live", False)),
+        }
 
     return app
 

@@ -76,6 +76,9 @@ def config(keypair: tuple[bytes, bytes]) -> AuthConfig:
         redis_timeout_seconds=2.0,
         # One test prefix per run: runs never see each other's keys.
         redis_key_prefix=f"netrun-test-{os.getpid()}:",
+        # The store's own path (one MGET per validation); the mirror, on by default, is
+        # tested where a test turns it on (test_redis_mirror.py, test_redis_faults.py).
+        redis_local_mirror=False,
     )
 
 

@@ -97,11 +97,25 @@ def mget_calls(deployment: Deployment) -> int:
     return total
 
 
-async def test_mirror_is_off_by_default(clients: Clients, config: AuthConfig) -> None:
-    assert config.redis_local_mirror is False
-    store = store_of(JWTManager(config, clients.new()))
-    assert not store.mirror_live
-    await store.aclose()  # harmless without a mirror
+async def test_mirror_is_on_by_default_and_strict_is_a_setting(
+    clients: Clients, config: AuthConfig, user_id: str
+) -> None:
+    settings = {k: v for k, v in config.model_dump().items() if k != "redis_local_mirror"}
+    default = AuthConfig(_env_file=None, **settings)
+    assert default.redis_local_mirror is True
+    worker = JWTManager(default, clients.new())
+    try:
+        pair = await worker.generate_token_pair(user_id)
+        await live(worker, pair.access_token)  # the default wiring goes live by itself
+
+        # redis_local_mirror=False (the tests' config): one MGET per validation, no mirror.
+        strict = JWTManager(config, clients.new())
+        await strict.validate_token(pair.access_token)
+        assert not store_of(strict).mirror_live and "local_mirror" not in repr(strict.store)
+        await strict.revoke_token(pair.access_token)
+        await rejected_within(lambda: worker.validate_token(pair.access_token), TokenRevokedError)
+    finally:
+        await worker.aclose()
 
 
 async def test_revocation_by_a_reaches_the_mirror_of_b(

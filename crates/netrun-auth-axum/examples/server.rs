@@ -8,7 +8,9 @@
 //! - `GET /open`: no authentication, `{"ok": true}`;
 //! - `GET /me`: `{"user_id", "organization_id", "roles", "permissions"}` (401 without a token);
 //! - `GET /admin`: role `admin` (403 otherwise);
-//! - `GET /.well-known/jwks.json`: the public keys.
+//! - `GET /.well-known/jwks.json`: the public keys;
+//! - `GET /health`: `{"ok": true, "mirror_live": ...}` (whether the Redis store decides
+//!   from its local mirror now; `NETRUN_AUTH_REDIS_LOCAL_MIRROR`).
 //!
 //! `--insecure-test-routes` adds routes for the cross-language tests ONLY: they let
 //! anyone mint tokens for any user. `POST /login` (`{"user_id", "organization_id",
@@ -20,7 +22,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use netrun_auth_axum::guard::require_roles;
 use netrun_auth_axum::{Auth, AuthConfig, AuthError, AuthUser, Store, TokenPair, TokenRequest};
-use serde::Deserialize;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 #[tokio::main]
@@ -55,7 +58,8 @@ async fn run() -> Result<(), String> {
             get(|user: AuthUser| async move { Json(json!({"ok": true, "user_id": user.user_id})) })
                 .route_layer(require_roles(["admin"])),
         )
-        .route("/.well-known/jwks.json", get(jwks));
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/health", get(health));
     if flag("--insecure-test-routes") {
         eprintln!("server: WARNING --insecure-test-routes: anyone can mint tokens (tests only)");
         app = app
@@ -94,13 +98,27 @@ fn redis_store(_config: &AuthConfig, _cluster: bool) -> Result<Store, String> {
     Err("--redis needs the redis feature: cargo run --features redis --example server".into())
 }
 
-async fn me(user: AuthUser) -> Json<Value> {
-    Json(json!({
-        "user_id": user.user_id,
-        "organization_id": user.organization_id,
-        "roles": user.roles,
-        "permissions": user.permissions,
-    }))
+/// The body of `GET /me`, borrowed from the request's user (no copies).
+#[derive(Serialize)]
+struct Me<'a> {
+    user_id: &'a str,
+    organization_id: Option<&'a str>,
+    roles: &'a [String],
+    permissions: &'a [String],
+}
+
+async fn me(user: AuthUser) -> Response {
+    Json(Me {
+        user_id: &user.user_id,
+        organization_id: user.organization_id.as_deref(),
+        roles: &user.roles,
+        permissions: &user.permissions,
+    })
+    .into_response()
+}
+
+async fn health(State(auth): State<Auth>) -> Json<Value> {
+    Json(json!({"ok": true, "mirror_live": auth.store().mirror_live()}))
 }
 
 async fn jwks(State(auth): State<Auth>) -> Json<Value> {

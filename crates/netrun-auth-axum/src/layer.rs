@@ -12,17 +12,17 @@
 //! and RFC 6750 challenge, except on the public paths, where it goes through anonymous.
 //! A refused WebSocket upgrade is answered with that HTTP status before any upgrade.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::response::{IntoResponse, Response};
-use http::Request;
+use axum::response::Response;
+use http::{HeaderMap, Request};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::auth::Auth;
+use crate::error::AuthError;
+use crate::rejection::{admit_then, Answer};
 use crate::token::extract_token;
 use crate::user::User;
 
@@ -47,6 +47,29 @@ struct Settings {
 impl Settings {
     fn is_public(&self, path: &str) -> bool {
         self.exact.iter().any(|p| p == path) || self.prefixes.iter().any(|p| path.starts_with(p))
+    }
+
+    /// The request's verified user (`None`: no token, or a bad one on a public path).
+    /// The token is borrowed from the header; revocation is checked on every request.
+    async fn user_of(
+        &self,
+        headers: &HeaderMap,
+        path: &str,
+    ) -> Result<Option<Arc<User>>, AuthError> {
+        let outcome = match extract_token(
+            headers,
+            self.cookie_name.as_deref(),
+            self.max_token_bytes,
+        ) {
+            Ok(None) => return Ok(None),
+            Ok(Some(token)) => self.auth.authenticate(&token).await,
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Ok(user) => Ok(Some(user)),
+            Err(_) if self.is_public(path) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 
@@ -140,37 +163,23 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = Answer<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        // The clone that was polled ready serves this request.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+    fn call(&mut self, request: Request<B>) -> Self::Future {
         let settings = self.settings.clone();
-        Box::pin(async move {
-            let outcome = match extract_token(
-                request.headers(),
-                settings.cookie_name.as_deref(),
-                settings.max_token_bytes,
-            ) {
-                Ok(None) => Ok(None),
-                Ok(Some(token)) => settings.auth.authenticate(&token).await.map(Some),
-                Err(error) => Err(error),
-            };
-            let user = match outcome {
-                Ok(user) => user.map(Arc::new),
-                Err(_) if settings.is_public(request.uri().path()) => None,
-                Err(error) => return Ok(error.into_response()),
-            };
+        admit_then(&mut self.inner, request, move |mut request| async move {
+            let user = settings
+                .user_of(request.headers(), request.uri().path())
+                .await?;
             request.extensions_mut().insert(AuthContext {
                 user,
                 auth: settings.auth.clone(),
             });
-            inner.call(request).await
+            Ok(request)
         })
     }
 }

@@ -26,6 +26,7 @@ use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Script, Value};
 use tokio::sync::OnceCell;
 
+use super::mirror::Mirror;
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
 
@@ -45,21 +46,32 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 });
 
 #[derive(Clone)]
-enum Backend {
+pub(crate) enum Backend {
     Single(ConnectionManager),
     Cluster(Arc<Cluster>),
 }
 
 /// A Cluster client and its connection, made on first use.
-struct Cluster {
+pub(crate) struct Cluster {
     client: ClusterClient,
     connection: OnceCell<ClusterConnection>,
 }
 
 /// A connection of either kind, for the `redis` crate's commands and scripts.
-enum Connection {
+pub(crate) enum Connection {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+}
+
+impl Cluster {
+    /// The connection, made on first use.
+    pub(crate) async fn connection(&self) -> RedisResult<ClusterConnection> {
+        Ok(self
+            .connection
+            .get_or_try_init(|| self.client.get_async_connection())
+            .await?
+            .clone())
+    }
 }
 
 impl ConnectionLike for Connection {
@@ -103,6 +115,8 @@ struct Inner {
     channel: String,
     timeout: Duration,
     refresh_grace_seconds: i64,
+    /// `redis_local_mirror`: the pub/sub-fed copy of the revocation keys.
+    mirror: Option<Mirror>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -132,17 +146,19 @@ impl RedisStore {
             .set_max_delay(Duration::from_millis(500));
         let manager = ConnectionManager::new_lazy_with_config(client, manager_config)
             .map_err(|e| ConfigError(format!("redis_url: {}", redis_problem(&e))))?;
-        Ok(Self::with_backend(Backend::Single(manager), config))
+        let urls = vec![config.redis_url.clone()];
+        Ok(Self::with_backend(Backend::Single(manager), config, urls))
     }
 
     /// A store on the Redis Cluster reachable at these node URLs (default: `config.redis_url`);
     /// the topology is discovered on first use.
     pub fn cluster(config: &AuthConfig, nodes: &[String]) -> Result<Self, ConfigError> {
-        let nodes: Vec<&str> = if nodes.is_empty() {
-            vec![config.redis_url.as_str()]
+        let urls: Vec<String> = if nodes.is_empty() {
+            vec![config.redis_url.clone()]
         } else {
-            nodes.iter().map(String::as_str).collect()
+            nodes.to_vec()
         };
+        let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
         let timeout = timeout_of(config);
         let client = ClusterClient::builder(nodes)
             .connection_timeout(timeout)
@@ -156,20 +172,39 @@ impl RedisStore {
             client,
             connection: OnceCell::new(),
         }));
-        Ok(Self::with_backend(backend, config))
+        Ok(Self::with_backend(backend, config, urls))
     }
 
-    fn with_backend(backend: Backend, config: &AuthConfig) -> Self {
+    fn with_backend(backend: Backend, config: &AuthConfig, urls: Vec<String>) -> Self {
+        let prefix = config.redis_key_prefix.clone();
+        let channel = format!("{prefix}revocations");
+        let mirror = config.redis_local_mirror.then(|| {
+            let keys = Keyspace::new(prefix.clone());
+            Mirror::new(keys, prefix.clone(), channel.clone(), timeout_of(config), urls)
+        });
         let inner = Inner {
             backend,
-            keys: Keyspace::new(config.redis_key_prefix.clone()),
-            prefix: config.redis_key_prefix.clone(),
-            channel: format!("{}revocations", config.redis_key_prefix),
+            keys: Keyspace::new(prefix.clone()),
+            prefix,
+            channel,
             timeout: timeout_of(config),
             refresh_grace_seconds: config.refresh_grace_seconds,
+            mirror,
         };
         RedisStore {
             inner: Arc::new(inner),
+        }
+    }
+
+    /// Whether `check` currently decides from the local mirror (`redis_local_mirror`).
+    pub fn mirror_live(&self) -> bool {
+        self.inner.mirror.as_ref().is_some_and(Mirror::live)
+    }
+
+    /// Read your own writes: apply what a write script announced to this process's mirror.
+    fn own_writes(&self, reply: &Value) {
+        if let Some(mirror) = &self.inner.mirror {
+            mirror.apply_reply(reply);
         }
     }
 
@@ -187,13 +222,7 @@ impl RedisStore {
         let work = async {
             let connection = match &self.inner.backend {
                 Backend::Single(manager) => Connection::Single(manager.clone()),
-                Backend::Cluster(cluster) => Connection::Cluster(
-                    cluster
-                        .connection
-                        .get_or_try_init(|| cluster.client.get_async_connection())
-                        .await?
-                        .clone(),
-                ),
+                Backend::Cluster(cluster) => Connection::Cluster(cluster.connection().await?),
             };
             operation(connection).await
         };
@@ -203,8 +232,15 @@ impl RedisStore {
         }
     }
 
-    /// `Err(token_revoked)` if the token, its session or its user is revoked. One `MGET`.
+    /// `Err(token_revoked)` if the token, its session or its user is revoked. One `MGET`,
+    /// none while the local mirror is live.
     pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
+        if let Some(mirror) = &self.inner.mirror {
+            if let Some(state) = mirror.lookup(claims) {
+                return Ok(decide(claims, state)?);
+            }
+            mirror.start(&self.inner.backend);
+        }
         let keys = self.inner.keys.check_keys(claims);
         let (token, session, before): (Option<String>, Option<String>, Option<String>) = self
             .run(|mut c| async move { redis::cmd("MGET").arg(&keys[..]).query_async(&mut c).await })
@@ -276,7 +312,7 @@ impl RedisStore {
         let user_ttl = ttl(now + ttl_seconds, now);
         let prefix = self.inner.keys.session_prefix(user_id);
         let channel = self.inner.channel.clone();
-        self.run(|mut c| async move {
+        let announced = self.run(|mut c| async move {
             SCRIPTS
                 .revoke_user
                 .key(&keys[..])
@@ -284,11 +320,11 @@ impl RedisStore {
                 .arg(user_ttl)
                 .arg(prefix)
                 .arg(channel)
-                // The announcements made; this process keeps no mirror to apply them to.
                 .invoke_async::<Value>(&mut c)
                 .await
         })
         .await?;
+        self.own_writes(&announced);
         Ok(())
     }
 
@@ -321,7 +357,7 @@ impl RedisStore {
             ttl(refresh.expires_at, now),
             ttl(access.expires_at, now),
         );
-        // `{code}` or `{code, announcement}`; this process keeps no mirror to apply it to.
+        // `{code}` or `{code, announcement}`.
         let reply: Vec<Value> = self
             .run(|mut c| async move {
                 SCRIPTS
@@ -341,6 +377,7 @@ impl RedisStore {
                     .await
             })
             .await?;
+        reply.iter().skip(1).for_each(|v| self.own_writes(v));
         match reply.first() {
             Some(Value::Int(code)) => Ok(SpendOutcome::from_script(*code)),
             _ => Err(AuthError::store_unavailable()),
@@ -382,18 +419,18 @@ impl RedisStore {
 
     async fn set_flag(&self, key: String, ttl: i64) -> Result<(), AuthError> {
         let channel = self.inner.channel.clone();
-        self.run(|mut c| async move {
+        let announced = self.run(|mut c| async move {
             SCRIPTS
                 .set_flag
                 .key(key)
                 .arg("1")
                 .arg(ttl)
                 .arg(channel)
-                // The announcement made; this process keeps no mirror to apply it to.
                 .invoke_async::<Value>(&mut c)
                 .await
         })
         .await?;
+        self.own_writes(&announced);
         Ok(())
     }
 }

@@ -91,8 +91,9 @@ pub struct AuthConfig {
     pub redis_key_prefix: String,
     /// Bound of each store operation, in seconds, 0 < t <= 30. Default 0.5.
     pub redis_timeout_seconds: f64,
-    /// Python's opt-in pub/sub mirror; read and validated here, the Rust store always
-    /// reads Redis (one `MGET` per validation).
+    /// Opt in: a [`RedisStore`](crate::RedisStore) keeps a local mirror of the revocation
+    /// keys, kept current by Redis pub/sub, and decides validations from it while it is
+    /// live (no round trip); the Python `redis_local_mirror`. Default false.
     pub redis_local_mirror: bool,
     /// Paths where a bad token is ignored; an entry ending in `*` is a prefix.
     pub public_paths: Vec<String>,

@@ -397,15 +397,15 @@ impl State {
                 let Value::Array(fields) = range else {
                     continue;
                 };
-                let Some(primary) = fields.get(2) else {
+                // [start, end, [host, port, id, ...], replicas...]
+                let Some(Value::Array(primary)) = fields.get(2) else {
                     continue;
                 };
-                let (host, port, ..): (String, u16, Vec<Value>) =
-                    match redis::from_redis_value(primary.clone()) {
-                        Ok(node) => node,
-                        Err(_) => redis::from_redis_value::<(String, u16)>(primary.clone())
-                            .map(|(h, p)| (h, p, Vec::new()))?,
-                    };
+                let (Some(host), Some(port)) = (primary.first(), primary.get(1)) else {
+                    continue;
+                };
+                let host: String = redis::from_redis_value(host.clone())?;
+                let port: u16 = redis::from_redis_value(port.clone())?;
                 if !primaries.iter().any(|(h, p)| *h == host && *p == port) {
                     primaries.push((host, port));
                 }

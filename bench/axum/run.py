@@ -59,11 +59,14 @@ def build(target: Path) -> tuple[Path, Path]:
         ["cargo", "build", "--release", "-q", "-p", "netrun-auth-axum", "--example", "server"],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
+    # The peer is its own workspace, with its own target directory (peer/target).
+    peer_target = HERE / "peer" / "target"
     subprocess.run(
-        ["cargo", "build", "--release", "-q", "--manifest-path", str(HERE / "peer" / "Cargo.toml")],
-        cwd=ROOT, env=env, check=True,
+        ["cargo", "build", "--release", "-q", "--manifest-path", str(HERE / "peer" / "Cargo.toml"),
+         "--target-dir", str(peer_target)],
+        cwd=ROOT, check=True,
     )  # fmt: skip
-    return target / "release" / "examples" / "server", target / "release" / "axum-jwt-auth-peer"
+    return target / "release" / "examples" / "server", peer_target / "release" / "axum-jwt-auth-peer"
 
 
 @contextmanager

@@ -30,6 +30,13 @@ use super::mirror::Mirror;
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
 
+/// Script arguments, each as the bytes Redis receives.
+macro_rules! args {
+    ($($arg:expr),* $(,)?) => {
+        vec![$(redis::ToRedisArgs::to_redis_args(&$arg).concat()),*]
+    };
+}
+
 /// The engine's scripts, each hashed once.
 struct Scripts {
     set_flag: Script,
@@ -259,6 +266,28 @@ impl RedisStore {
         Ok(decide(claims, state)?)
     }
 
+    /// Run one of the engine's scripts through [`run`](Self::run) (bounded, any failure a
+    /// 503), apply the announcements it returns to this process's mirror (read your own
+    /// writes), and give back its reply.
+    async fn script(
+        &self,
+        script: &'static Script,
+        keys: Vec<String>,
+        args: Vec<Vec<u8>>,
+    ) -> Result<Value, AuthError> {
+        let reply = self
+            .run(|mut c| async move {
+                let mut invocation = script.key(keys);
+                for arg in args {
+                    invocation.arg(arg);
+                }
+                invocation.invoke_async::<Value>(&mut c).await
+            })
+            .await?;
+        self.own_writes(&reply);
+        Ok(reply)
+    }
+
     /// Remember a live session for `revoke_user` (the `register_session` script).
     pub async fn register_session(
         &self,
@@ -266,22 +295,10 @@ impl RedisStore {
         session_id: &str,
         expires_at: i64,
     ) -> Result<(), AuthError> {
-        let key = self.inner.keys.sessions(user_id);
+        let keys = vec![self.inner.keys.sessions(user_id)];
         let member = self.inner.keys.session_member(session_id);
-        let until = retain_until(expires_at);
-        let now = now();
-        self.run(|mut c| async move {
-            SCRIPTS
-                .register_session
-                .key(key)
-                .arg(member)
-                .arg(until)
-                .arg(now)
-                .arg(MAX_SESSIONS_PER_USER)
-                .invoke_async::<i64>(&mut c)
-                .await
-        })
-        .await?;
+        let args = args!(member, retain_until(expires_at), now(), MAX_SESSIONS_PER_USER);
+        self.script(&SCRIPTS.register_session, keys, args).await?;
         Ok(())
     }
 
@@ -305,26 +322,17 @@ impl RedisStore {
     /// Revoke every token of `user_id` issued until now and each live session.
     pub async fn revoke_user(&self, user_id: &str, ttl_seconds: i64) -> Result<(), AuthError> {
         let now = now();
-        let keys = [
+        let keys = vec![
             self.inner.keys.sessions(user_id),
             self.inner.keys.user(user_id),
         ];
-        let user_ttl = ttl(now + ttl_seconds, now);
-        let prefix = self.inner.keys.session_prefix(user_id);
-        let channel = self.inner.channel.clone();
-        let announced = self.run(|mut c| async move {
-            SCRIPTS
-                .revoke_user
-                .key(&keys[..])
-                .arg(now)
-                .arg(user_ttl)
-                .arg(prefix)
-                .arg(channel)
-                .invoke_async::<Value>(&mut c)
-                .await
-        })
-        .await?;
-        self.own_writes(&announced);
+        let args = args!(
+            now,
+            ttl(now + ttl_seconds, now),
+            self.inner.keys.session_prefix(user_id),
+            self.inner.channel
+        );
+        self.script(&SCRIPTS.revoke_user, keys, args).await?;
         Ok(())
     }
 
@@ -341,45 +349,28 @@ impl RedisStore {
         let keys_of = &self.inner.keys;
         let user = &claims.subject;
         let (access, refresh) = (&successor.access, &successor.refresh);
-        let keys = [
+        let keys = vec![
             keys_of.spent(user, &claims.jti),
             keys_of.session(user, claims.session_id.as_deref().unwrap_or("")),
         ];
-        let args = (
+        let args = args!(
             ttl(claims.expires_at, now),
             ttl(session_expires_at, now),
-            self.inner.channel.clone(),
+            self.inner.channel,
             self.inner.refresh_grace_seconds,
             keys_of.member(&refresh.jti),
             keys_of.member(&access.jti),
             keys_of.spent_prefix(user),
             keys_of.token_prefix(user),
             ttl(refresh.expires_at, now),
-            ttl(access.expires_at, now),
+            ttl(access.expires_at, now)
         );
         // `{code}` or `{code, announcement}`.
-        let reply: Vec<Value> = self
-            .run(|mut c| async move {
-                SCRIPTS
-                    .spend_refresh
-                    .key(&keys[..])
-                    .arg(args.0)
-                    .arg(args.1)
-                    .arg(args.2)
-                    .arg(args.3)
-                    .arg(args.4)
-                    .arg(args.5)
-                    .arg(args.6)
-                    .arg(args.7)
-                    .arg(args.8)
-                    .arg(args.9)
-                    .invoke_async(&mut c)
-                    .await
-            })
-            .await?;
-        reply.iter().skip(1).for_each(|v| self.own_writes(v));
-        match reply.first() {
-            Some(Value::Int(code)) => Ok(SpendOutcome::from_script(*code)),
+        match self.script(&SCRIPTS.spend_refresh, keys, args).await? {
+            Value::Array(reply) => match reply.first() {
+                Some(Value::Int(code)) => Ok(SpendOutcome::from_script(*code)),
+                _ => Err(AuthError::store_unavailable()),
+            },
             _ => Err(AuthError::store_unavailable()),
         }
     }
@@ -394,43 +385,22 @@ impl RedisStore {
         let keys_of = &self.inner.keys;
         let user = &claims.subject;
         let refresh = &successor.refresh;
-        let keys = [keys_of.sessions(user), keys_of.spent(user, &claims.jti)];
-        let member = keys_of.session_member(refresh.session_id.as_deref().unwrap_or(""));
-        let until = retain_until(refresh.expires_at);
-        let successor_member = keys_of.member(&refresh.jti);
-        let timeout_ms = self.inner.timeout.as_millis() as i64;
-        let now = now();
-        self.run(|mut c| async move {
-            SCRIPTS
-                .register_session
-                .key(&keys[..])
-                .arg(member)
-                .arg(until)
-                .arg(now)
-                .arg(MAX_SESSIONS_PER_USER)
-                .arg(successor_member)
-                .arg(timeout_ms)
-                .invoke_async::<i64>(&mut c)
-                .await
-        })
-        .await?;
+        let keys = vec![keys_of.sessions(user), keys_of.spent(user, &claims.jti)];
+        let args = args!(
+            keys_of.session_member(refresh.session_id.as_deref().unwrap_or("")),
+            retain_until(refresh.expires_at),
+            now(),
+            MAX_SESSIONS_PER_USER,
+            keys_of.member(&refresh.jti),
+            self.inner.timeout.as_millis() as i64
+        );
+        self.script(&SCRIPTS.register_session, keys, args).await?;
         Ok(())
     }
 
     async fn set_flag(&self, key: String, ttl: i64) -> Result<(), AuthError> {
-        let channel = self.inner.channel.clone();
-        let announced = self.run(|mut c| async move {
-            SCRIPTS
-                .set_flag
-                .key(key)
-                .arg("1")
-                .arg(ttl)
-                .arg(channel)
-                .invoke_async::<Value>(&mut c)
-                .await
-        })
-        .await?;
-        self.own_writes(&announced);
+        let args = args!("1", ttl, self.inner.channel);
+        self.script(&SCRIPTS.set_flag, vec![key], args).await?;
         Ok(())
     }
 }

@@ -39,7 +39,7 @@ from pathlib import Path
 from netrun_auth import AuthConfig, JWTManager, _core
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _results import Figure, record  # noqa: E402
+from _results import Figure, record
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -66,7 +66,10 @@ def build(target: Path) -> tuple[Path, Path]:
          "--target-dir", str(peer_target)],
         cwd=ROOT, check=True,
     )  # fmt: skip
-    return target / "release" / "examples" / "server", peer_target / "release" / "axum-jwt-auth-peer"
+    return (
+        target / "release" / "examples" / "server",
+        peer_target / "release" / "axum-jwt-auth-peer",
+    )
 
 
 @contextmanager

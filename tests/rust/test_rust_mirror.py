@@ -166,4 +166,3 @@ async def test_mirror_fails_closed_while_redis_is_down_and_re_arms_after_restart
             assert await _live(http)
     finally:
         redis_server.stop()
-

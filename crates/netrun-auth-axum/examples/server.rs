@@ -18,11 +18,11 @@
 //! `POST /logout` (bearer token), `POST /logout_all` (`{"user_id"}`).
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use netrun_auth_axum::guard::require_roles;
 use netrun_auth_axum::{Auth, AuthConfig, AuthError, AuthUser, Store, TokenPair, TokenRequest};
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

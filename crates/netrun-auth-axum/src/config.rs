@@ -654,15 +654,30 @@ mod tests {
         )
         .unwrap();
         let fields = [
-            ("access_token_expire_minutes", config.access_token_expire_minutes),
-            ("refresh_token_expire_days", config.refresh_token_expire_days),
+            (
+                "access_token_expire_minutes",
+                config.access_token_expire_minutes,
+            ),
+            (
+                "refresh_token_expire_days",
+                config.refresh_token_expire_days,
+            ),
             ("leeway_seconds", config.leeway_seconds),
             ("max_token_bytes", config.max_token_bytes),
             ("token_cache_size", config.token_cache_size),
             ("refresh_grace_seconds", config.refresh_grace_seconds),
-            ("password_argon2_memory_kib", config.password_argon2_memory_kib),
-            ("password_argon2_iterations", config.password_argon2_iterations),
-            ("password_argon2_parallelism", config.password_argon2_parallelism),
+            (
+                "password_argon2_memory_kib",
+                config.password_argon2_memory_kib,
+            ),
+            (
+                "password_argon2_iterations",
+                config.password_argon2_iterations,
+            ),
+            (
+                "password_argon2_parallelism",
+                config.password_argon2_parallelism,
+            ),
             ("password_min_length", config.password_min_length),
             ("password_max_length", config.password_max_length),
         ];

@@ -56,15 +56,12 @@ impl Settings {
         headers: &HeaderMap,
         path: &str,
     ) -> Result<Option<Arc<User>>, AuthError> {
-        let outcome = match extract_token(
-            headers,
-            self.cookie_name.as_deref(),
-            self.max_token_bytes,
-        ) {
-            Ok(None) => return Ok(None),
-            Ok(Some(token)) => self.auth.authenticate(&token).await,
-            Err(error) => Err(error),
-        };
+        let outcome =
+            match extract_token(headers, self.cookie_name.as_deref(), self.max_token_bytes) {
+                Ok(None) => return Ok(None),
+                Ok(Some(token)) => self.auth.authenticate(&token).await,
+                Err(error) => Err(error),
+            };
         match outcome {
             Ok(user) => Ok(Some(user)),
             Err(_) if self.is_public(path) => Ok(None),

@@ -82,7 +82,12 @@ impl IntegerSetting {
     }
 }
 
-const fn setting(name: &'static str, default: i64, lower: Lower, upper: Option<i64>) -> IntegerSetting {
+const fn setting(
+    name: &'static str,
+    default: i64,
+    lower: Lower,
+    upper: Option<i64>,
+) -> IntegerSetting {
     IntegerSetting {
         name,
         default,
@@ -94,27 +99,72 @@ const fn setting(name: &'static str, default: i64, lower: Lower, upper: Option<i
 /// Every integer setting of `AuthConfig` that the engine defines (the login-guard
 /// settings are the Python side's alone).
 pub const INTEGER_SETTINGS: [IntegerSetting; 11] = [
-    setting("access_token_expire_minutes", ACCESS_TTL_SECONDS / 60, Lower::Above(0), Some(24 * 60)),
-    setting("refresh_token_expire_days", REFRESH_TTL_SECONDS / 86_400, Lower::Above(0), Some(365)),
-    setting("leeway_seconds", LEEWAY_SECONDS, Lower::AtLeast(0), Some(MAX_LEEWAY_SECONDS)),
+    setting(
+        "access_token_expire_minutes",
+        ACCESS_TTL_SECONDS / 60,
+        Lower::Above(0),
+        Some(24 * 60),
+    ),
+    setting(
+        "refresh_token_expire_days",
+        REFRESH_TTL_SECONDS / 86_400,
+        Lower::Above(0),
+        Some(365),
+    ),
+    setting(
+        "leeway_seconds",
+        LEEWAY_SECONDS,
+        Lower::AtLeast(0),
+        Some(MAX_LEEWAY_SECONDS),
+    ),
     setting(
         "max_token_bytes",
         MAX_TOKEN_BYTES as i64,
         Lower::AtLeast(MAX_TOKEN_BYTES_LOWER_BOUND as i64),
         Some(MAX_TOKEN_BYTES_UPPER_BOUND as i64),
     ),
-    setting("token_cache_size", TOKEN_CACHE_SIZE as i64, Lower::AtLeast(0), None),
+    setting(
+        "token_cache_size",
+        TOKEN_CACHE_SIZE as i64,
+        Lower::AtLeast(0),
+        None,
+    ),
     setting(
         "refresh_grace_seconds",
         crate::revocation::REFRESH_GRACE_SECONDS,
         Lower::AtLeast(0),
         Some(crate::revocation::MAX_REFRESH_GRACE_SECONDS),
     ),
-    setting("password_argon2_memory_kib", ARGON2_MEMORY_KIB as i64, Lower::AtLeast(8), None),
-    setting("password_argon2_iterations", ARGON2_ITERATIONS as i64, Lower::AtLeast(1), None),
-    setting("password_argon2_parallelism", ARGON2_PARALLELISM as i64, Lower::AtLeast(1), None),
-    setting("password_min_length", PASSWORD_MIN_LENGTH as i64, Lower::AtLeast(1), None),
-    setting("password_max_length", PASSWORD_MAX_LENGTH as i64, Lower::AtLeast(8), Some(4096)),
+    setting(
+        "password_argon2_memory_kib",
+        ARGON2_MEMORY_KIB as i64,
+        Lower::AtLeast(8),
+        None,
+    ),
+    setting(
+        "password_argon2_iterations",
+        ARGON2_ITERATIONS as i64,
+        Lower::AtLeast(1),
+        None,
+    ),
+    setting(
+        "password_argon2_parallelism",
+        ARGON2_PARALLELISM as i64,
+        Lower::AtLeast(1),
+        None,
+    ),
+    setting(
+        "password_min_length",
+        PASSWORD_MIN_LENGTH as i64,
+        Lower::AtLeast(1),
+        None,
+    ),
+    setting(
+        "password_max_length",
+        PASSWORD_MAX_LENGTH as i64,
+        Lower::AtLeast(8),
+        Some(4096),
+    ),
 ];
 
 /// The integer setting called `name`.
@@ -132,8 +182,14 @@ mod tests {
             assert_eq!(s.problem(s.default), None, "{}", s.name);
         }
         let leeway = integer_setting("leeway_seconds").unwrap();
-        assert_eq!(leeway.problem(61).unwrap(), "Input should be less than or equal to 60");
-        assert_eq!(leeway.problem(-1).unwrap(), "Input should be greater than or equal to 0");
+        assert_eq!(
+            leeway.problem(61).unwrap(),
+            "Input should be less than or equal to 60"
+        );
+        assert_eq!(
+            leeway.problem(-1).unwrap(),
+            "Input should be greater than or equal to 0"
+        );
         let access = integer_setting("access_token_expire_minutes").unwrap();
         assert_eq!(access.problem(0).unwrap(), "Input should be greater than 0");
     }

@@ -185,7 +185,11 @@ impl State {
 
     fn apply_announcement(&self, text: &str) {
         if let Some(a) = parse_announcement(text) {
-            self.apply(a.key, a.value, Duration::from_secs(a.ttl_seconds.max(0) as u64));
+            self.apply(
+                a.key,
+                a.value,
+                Duration::from_secs(a.ttl_seconds.max(0) as u64),
+            );
         }
     }
 
@@ -205,7 +209,9 @@ impl State {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
-        let entry = entries.entry(key.to_owned()).or_insert(Entry { value, expires });
+        let entry = entries
+            .entry(key.to_owned())
+            .or_insert(Entry { value, expires });
         if kind == CheckedKind::User {
             // Of two logout-everywhere times the later holds, with the longer life.
             entry.value = entry.value.max(value);
@@ -310,9 +316,8 @@ impl State {
                 }
             }
             Backend::Cluster(cluster) => {
-                let mut connection = Connection::Cluster(
-                    bounded(self.timeout, cluster.connection()).await?,
-                );
+                let mut connection =
+                    Connection::Cluster(bounded(self.timeout, cluster.connection()).await?);
                 for (host, port) in self.primaries(&mut connection).await? {
                     let node = SingleNodeRoutingInfo::ByAddress { host, port };
                     for key in self.scan(&mut connection, Some(node), &pattern).await? {

@@ -187,7 +187,13 @@ impl RedisStore {
         let channel = format!("{prefix}revocations");
         let mirror = config.redis_local_mirror.then(|| {
             let keys = Keyspace::new(prefix.clone());
-            Mirror::new(keys, prefix.clone(), channel.clone(), timeout_of(config), urls)
+            Mirror::new(
+                keys,
+                prefix.clone(),
+                channel.clone(),
+                timeout_of(config),
+                urls,
+            )
         });
         let inner = Inner {
             backend,
@@ -297,7 +303,12 @@ impl RedisStore {
     ) -> Result<(), AuthError> {
         let keys = vec![self.inner.keys.sessions(user_id)];
         let member = self.inner.keys.session_member(session_id);
-        let args = args!(member, retain_until(expires_at), now(), MAX_SESSIONS_PER_USER);
+        let args = args!(
+            member,
+            retain_until(expires_at),
+            now(),
+            MAX_SESSIONS_PER_USER
+        );
         self.script(&SCRIPTS.register_session, keys, args).await?;
         Ok(())
     }

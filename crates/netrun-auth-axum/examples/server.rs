@@ -12,7 +12,9 @@
 //! - `GET /scoped`: scope `access_as_user` (403 `insufficient_scope` otherwise):
 //!   `{"user_id", "organization_id", "roles", "scopes", "issuer"}`;
 //! - `GET /ws`: a WebSocket that sends `hello <user_id>`; refused upgrades are accepted
-//!   and closed with 1008 and the error code.
+//!   and closed with 1008 and the error code;
+//! - `GET /health`: `{"ok": true, "mirror_live": ...}` (whether the Redis store decides
+//!   from its local mirror now; `NETRUN_AUTH_REDIS_LOCAL_MIRROR`).
 //!
 //! `--azure` (build with `--features oidc`) also accepts Microsoft Entra ID tokens,
 //! configured by the Python side's `NETRUN_AUTH_AZURE_*` variables; each token is routed
@@ -25,11 +27,12 @@
 
 use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use netrun_auth_axum::guard::{require_roles, require_scopes};
 use netrun_auth_axum::{Auth, AuthConfig, AuthError, AuthUser, Store, TokenPair, TokenRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 #[tokio::main]
@@ -69,7 +72,8 @@ async fn run() -> Result<(), String> {
             "/scoped",
             get(scoped).route_layer(require_scopes(["access_as_user"])),
         )
-        .route("/ws", get(websocket));
+        .route("/ws", get(websocket))
+        .route("/health", get(health));
     if flag("--insecure-test-routes") {
         eprintln!("server: WARNING --insecure-test-routes: anyone can mint tokens (tests only)");
         app = app
@@ -143,13 +147,27 @@ async fn websocket(user: AuthUser, ws: WebSocketUpgrade) -> axum::response::Resp
     })
 }
 
-async fn me(user: AuthUser) -> Json<Value> {
-    Json(json!({
-        "user_id": user.user_id,
-        "organization_id": user.organization_id,
-        "roles": user.roles,
-        "permissions": user.permissions,
-    }))
+/// The body of `GET /me`, borrowed from the request's user (no copies).
+#[derive(Serialize)]
+struct Me<'a> {
+    user_id: &'a str,
+    organization_id: Option<&'a str>,
+    roles: &'a [String],
+    permissions: &'a [String],
+}
+
+async fn me(user: AuthUser) -> Response {
+    Json(Me {
+        user_id: &user.user_id,
+        organization_id: user.organization_id.as_deref(),
+        roles: &user.roles,
+        permissions: &user.permissions,
+    })
+    .into_response()
+}
+
+async fn health(State(auth): State<Auth>) -> Json<Value> {
+    Json(json!({"ok": true, "mirror_live": auth.store().mirror_live()}))
 }
 
 async fn jwks(State(auth): State<Auth>) -> Json<Value> {

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
+use crate::identity::Identities;
 use crate::layer::AuthLayer;
 use crate::store::Store;
 use crate::user::User;
@@ -73,6 +74,7 @@ struct Inner {
     engine: TokenEngine,
     store: Store,
     config: AuthConfig,
+    identities: Identities,
 }
 
 /// Issues, verifies, refreshes and revokes tokens. Cheap to clone (shared state).
@@ -100,11 +102,13 @@ impl Auth {
     /// Keys loaded once from `config`; revocation state in `store`.
     pub fn with_store(config: AuthConfig, store: Store) -> Result<Self, ConfigError> {
         let engine = config.build_engine()?;
+        let identities = Identities::new(engine.config().cache_size);
         Ok(Auth {
             inner: Arc::new(Inner {
                 engine,
                 store,
                 config,
+                identities,
             }),
         })
     }
@@ -177,9 +181,11 @@ impl Auth {
         Ok(claims)
     }
 
-    /// The [`User`] of a valid access token.
-    pub async fn authenticate(&self, token: &str) -> Result<User, AuthError> {
-        Ok(User::from_claims(self.validate(token).await?, token))
+    /// The [`User`] of a valid access token (revocation checked on every call; the
+    /// user of a token seen before is not built again).
+    pub async fn authenticate(&self, token: &str) -> Result<Arc<User>, AuthError> {
+        let claims = self.validate(token).await?;
+        Ok(self.inner.identities.user(claims, token))
     }
 
     /// Spend `refresh_token` and issue a new pair of the same session.

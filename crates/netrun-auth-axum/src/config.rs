@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use netrun_auth::revocation::{MAX_REFRESH_GRACE_SECONDS, REFRESH_GRACE_SECONDS};
+use netrun_auth::defaults::{integer_setting, IntegerSetting, INTEGER_SETTINGS};
 use netrun_auth::{Algorithm, EngineConfig, KeyConfig, Setting, TokenEngine};
 
 use crate::settings::{describe, KeyLabels};
@@ -91,8 +91,9 @@ pub struct AuthConfig {
     pub redis_key_prefix: String,
     /// Bound of each store operation, in seconds, 0 < t <= 30. Default 0.5.
     pub redis_timeout_seconds: f64,
-    /// Python's opt-in pub/sub mirror; read and validated here, the Rust store always
-    /// reads Redis (one `MGET` per validation).
+    /// Opt in: a [`RedisStore`](crate::RedisStore) keeps a local mirror of the revocation
+    /// keys, kept current by Redis pub/sub, and decides validations from it while it is
+    /// live (no round trip); the Python `redis_local_mirror`. Default false.
     pub redis_local_mirror: bool,
     /// Paths where a bad token is ignored; an entry ending in `*` is a prefix.
     pub public_paths: Vec<String>,
@@ -134,23 +135,23 @@ impl Default for AuthConfig {
             jwt_verification_key_paths: Vec::new(),
             jwt_secret: None,
             jwt_key_id: None,
-            access_token_expire_minutes: 15,
-            refresh_token_expire_days: 30,
-            leeway_seconds: 30,
-            max_token_bytes: 8192,
-            token_cache_size: 10_000,
-            refresh_grace_seconds: REFRESH_GRACE_SECONDS,
+            access_token_expire_minutes: default_of("access_token_expire_minutes"),
+            refresh_token_expire_days: default_of("refresh_token_expire_days"),
+            leeway_seconds: default_of("leeway_seconds"),
+            max_token_bytes: default_of("max_token_bytes"),
+            token_cache_size: default_of("token_cache_size"),
+            refresh_grace_seconds: default_of("refresh_grace_seconds"),
             redis_url: "redis://localhost:6379/0".into(),
             redis_key_prefix: "netrun:".into(),
             redis_timeout_seconds: 0.5,
             redis_local_mirror: false,
             public_paths: DEFAULT_PUBLIC_PATHS.map(String::from).to_vec(),
             auth_cookie_name: None,
-            password_argon2_memory_kib: 19_456,
-            password_argon2_iterations: 2,
-            password_argon2_parallelism: 1,
-            password_min_length: 8,
-            password_max_length: 128,
+            password_argon2_memory_kib: default_of("password_argon2_memory_kib"),
+            password_argon2_iterations: default_of("password_argon2_iterations"),
+            password_argon2_parallelism: default_of("password_argon2_parallelism"),
+            password_min_length: default_of("password_min_length"),
+            password_max_length: default_of("password_max_length"),
             password_require_uppercase: false,
             password_require_lowercase: false,
             password_require_digit: false,
@@ -319,6 +320,25 @@ impl AuthConfig {
         TokenEngine::new(engine, keys).map_err(|e| ConfigError(describe(&e, &labels)))
     }
 
+    /// Each integer setting of the engine's table with its field.
+    fn integers_mut(&mut self) -> [(&'static IntegerSetting, &mut i64); 11] {
+        let fields = [
+            &mut self.access_token_expire_minutes,
+            &mut self.refresh_token_expire_days,
+            &mut self.leeway_seconds,
+            &mut self.max_token_bytes,
+            &mut self.token_cache_size,
+            &mut self.refresh_grace_seconds,
+            &mut self.password_argon2_memory_kib,
+            &mut self.password_argon2_iterations,
+            &mut self.password_argon2_parallelism,
+            &mut self.password_min_length,
+            &mut self.password_max_length,
+        ];
+        let mut settings = INTEGER_SETTINGS.iter();
+        fields.map(|field| (settings.next().expect("one setting per field"), field))
+    }
+
     fn read(&mut self, values: &HashMap<String, String>, problems: &mut Vec<String>) {
         let get = |name: &str| values.get(name).map(String::as_str);
         let text = |name: &str, slot: &mut Option<String>| {
@@ -359,39 +379,13 @@ impl AuthConfig {
             self.jwt_verification_key_paths =
                 comma_list(v).into_iter().map(PathBuf::from).collect();
         }
-        for (name, slot) in [
-            (
-                "access_token_expire_minutes",
-                &mut self.access_token_expire_minutes,
-            ),
-            (
-                "refresh_token_expire_days",
-                &mut self.refresh_token_expire_days,
-            ),
-            ("leeway_seconds", &mut self.leeway_seconds),
-            ("max_token_bytes", &mut self.max_token_bytes),
-            ("token_cache_size", &mut self.token_cache_size),
-            ("refresh_grace_seconds", &mut self.refresh_grace_seconds),
-            (
-                "password_argon2_memory_kib",
-                &mut self.password_argon2_memory_kib,
-            ),
-            (
-                "password_argon2_iterations",
-                &mut self.password_argon2_iterations,
-            ),
-            (
-                "password_argon2_parallelism",
-                &mut self.password_argon2_parallelism,
-            ),
-            ("password_min_length", &mut self.password_min_length),
-            ("password_max_length", &mut self.password_max_length),
-        ] {
-            if let Some(v) = get(name) {
+        for (setting, slot) in self.integers_mut() {
+            if let Some(v) = get(setting.name) {
                 match v.trim().parse::<i64>() {
                     Ok(n) => *slot = n,
                     Err(_) => problems.push(format!(
-                        "{name}: Input should be a valid integer, unable to parse string as an integer"
+                        "{}: Input should be a valid integer, unable to parse string as an integer",
+                        setting.name
                     )),
                 }
             }
@@ -433,86 +427,12 @@ impl AuthConfig {
     }
 
     fn check(&self, problems: &mut Vec<String>) {
-        let mut int = |name: &str, value: i64, low: Bound, high: Option<i64>| match low {
-            Bound::Gt(g) if value <= g => {
-                problems.push(format!("{name}: Input should be greater than {g}"))
+        let mut copy = self.clone();
+        for (setting, value) in copy.integers_mut() {
+            if let Some(problem) = setting.problem(*value) {
+                problems.push(format!("{}: {problem}", setting.name));
             }
-            Bound::Ge(g) if value < g => problems.push(format!(
-                "{name}: Input should be greater than or equal to {g}"
-            )),
-            _ => match high {
-                Some(h) if value > h => {
-                    problems.push(format!("{name}: Input should be less than or equal to {h}"))
-                }
-                _ => {}
-            },
-        };
-        int(
-            "access_token_expire_minutes",
-            self.access_token_expire_minutes,
-            Bound::Gt(0),
-            Some(24 * 60),
-        );
-        int(
-            "refresh_token_expire_days",
-            self.refresh_token_expire_days,
-            Bound::Gt(0),
-            Some(365),
-        );
-        int(
-            "leeway_seconds",
-            self.leeway_seconds,
-            Bound::Ge(0),
-            Some(60),
-        );
-        int(
-            "max_token_bytes",
-            self.max_token_bytes,
-            Bound::Ge(512),
-            Some(65536),
-        );
-        int(
-            "token_cache_size",
-            self.token_cache_size,
-            Bound::Ge(0),
-            None,
-        );
-        int(
-            "refresh_grace_seconds",
-            self.refresh_grace_seconds,
-            Bound::Ge(0),
-            Some(MAX_REFRESH_GRACE_SECONDS),
-        );
-        int(
-            "password_argon2_memory_kib",
-            self.password_argon2_memory_kib,
-            Bound::Ge(8),
-            None,
-        );
-        int(
-            "password_argon2_iterations",
-            self.password_argon2_iterations,
-            Bound::Ge(1),
-            None,
-        );
-        int(
-            "password_argon2_parallelism",
-            self.password_argon2_parallelism,
-            Bound::Ge(1),
-            None,
-        );
-        int(
-            "password_min_length",
-            self.password_min_length,
-            Bound::Ge(1),
-            None,
-        );
-        int(
-            "password_max_length",
-            self.password_max_length,
-            Bound::Ge(8),
-            Some(4096),
-        );
+        }
         let t = self.redis_timeout_seconds;
         if t.is_nan() || t <= 0.0 {
             problems.push("redis_timeout_seconds: Input should be greater than 0".into());
@@ -527,9 +447,9 @@ impl AuthConfig {
     }
 }
 
-enum Bound {
-    Gt(i64),
-    Ge(i64),
+/// The default of the engine's integer setting `name` (every name used here is listed).
+fn default_of(name: &str) -> i64 {
+    integer_setting(name).map_or(0, |s| s.default)
 }
 
 fn finish<T>(value: T, problems: Vec<String>) -> Result<T, ConfigError> {
@@ -688,6 +608,7 @@ impl AuthConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::variable;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -720,6 +641,49 @@ mod tests {
         assert_eq!(config.jwt_issuer.as_deref(), Some("iss"));
         assert_eq!(config.public_paths, ["/a", "/b*"]);
         assert!(config.redis_local_mirror);
+    }
+
+    #[test]
+    fn each_integer_variable_sets_its_own_field() {
+        let config = AuthConfig::from_sources(
+            INTEGER_SETTINGS
+                .iter()
+                .map(|s| (variable(s.name), (s.default + 1).to_string()))
+                .collect::<Vec<_>>(),
+            None,
+        )
+        .unwrap();
+        let fields = [
+            (
+                "access_token_expire_minutes",
+                config.access_token_expire_minutes,
+            ),
+            (
+                "refresh_token_expire_days",
+                config.refresh_token_expire_days,
+            ),
+            ("leeway_seconds", config.leeway_seconds),
+            ("max_token_bytes", config.max_token_bytes),
+            ("token_cache_size", config.token_cache_size),
+            ("refresh_grace_seconds", config.refresh_grace_seconds),
+            (
+                "password_argon2_memory_kib",
+                config.password_argon2_memory_kib,
+            ),
+            (
+                "password_argon2_iterations",
+                config.password_argon2_iterations,
+            ),
+            (
+                "password_argon2_parallelism",
+                config.password_argon2_parallelism,
+            ),
+            ("password_min_length", config.password_min_length),
+            ("password_max_length", config.password_max_length),
+        ];
+        for (name, value) in fields {
+            assert_eq!(value, default_of(name) + 1, "{name}");
+        }
     }
 
     #[test]

@@ -15,13 +15,11 @@
 //! A refused WebSocket upgrade is accepted and closed with code 1008 and the error
 //! `code` as reason (see [`websocket`](crate::websocket)).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::{FromRequestParts, RawPathParams};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::Request;
 use serde_json::{json, Map, Value};
 use tower_layer::Layer;
@@ -30,6 +28,7 @@ use tower_service::Service;
 use crate::error::AuthError;
 use crate::extract::context;
 use crate::rbac::{can_access_organization, Rbac};
+use crate::rejection::{admit_then, Answer};
 use crate::user::User;
 
 /// The permission that lets a user into every organization (literal, never via a wildcard).
@@ -241,22 +240,18 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = Answer<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
-        Box::pin(async move {
+        admit_then(&mut self.inner, request, move |request| async move {
             let (mut parts, body) = request.into_parts();
-            if let Err(error) = guard.check_request(&mut parts).await {
-                return Ok(error.into_response());
-            }
-            inner.call(Request::from_parts(parts, body)).await
+            guard.check_request(&mut parts).await?;
+            Ok(Request::from_parts(parts, body))
         })
     }
 }

@@ -17,22 +17,21 @@
 //! [`AuthLayer::provider`], chosen by the token's `iss`; an [`Rbac`] registry given with
 //! [`AuthLayer::rbac`] is used by the permission and organization guards.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::response::{IntoResponse, Response};
-use http::Request;
+use axum::response::Response;
+use http::{HeaderMap, Request};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::auth::Auth;
+use crate::error::AuthError;
 use crate::provider::TokenProvider;
 use crate::rbac::Rbac;
+use crate::rejection::{admit_then, Answer};
 use crate::token::extract_token;
 use crate::user::User;
-use crate::websocket::Handshake;
 
 /// What the layer found, in the request extensions.
 #[derive(Clone, Debug)]
@@ -59,6 +58,34 @@ struct Settings {
 impl Settings {
     fn is_public(&self, path: &str) -> bool {
         self.exact.iter().any(|p| p == path) || self.prefixes.iter().any(|p| path.starts_with(p))
+    }
+
+    /// The request's verified user (`None`: no token, or a bad one on a public path).
+    /// The token is borrowed from the header; revocation is checked on every request.
+    async fn user_of(
+        &self,
+        headers: &HeaderMap,
+        path: &str,
+    ) -> Result<Option<Arc<User>>, AuthError> {
+        let outcome =
+            match extract_token(headers, self.cookie_name.as_deref(), self.max_token_bytes) {
+                Ok(None) => return Ok(None),
+                Ok(Some(token)) => {
+                    crate::provider::authenticate(
+                        &self.auth,
+                        &self.providers,
+                        self.max_token_bytes,
+                        &token,
+                    )
+                    .await
+                }
+                Err(error) => Err(error),
+            };
+        match outcome {
+            Ok(user) => Ok(Some(user)),
+            Err(_) if self.is_public(path) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 
@@ -170,55 +197,24 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = Answer<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        // The clone that was polled ready serves this request.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+    fn call(&mut self, request: Request<B>) -> Self::Future {
         let settings = self.settings.clone();
-        Box::pin(async move {
-            let handshake = Handshake::of(&request);
-            let outcome = match extract_token(
-                request.headers(),
-                settings.cookie_name.as_deref(),
-                settings.max_token_bytes,
-            ) {
-                Ok(None) => Ok(None),
-                Ok(Some(token)) => crate::provider::authenticate(
-                    &settings.auth,
-                    &settings.providers,
-                    settings.max_token_bytes,
-                    &token,
-                )
-                .await
-                .map(Some),
-                Err(error) => Err(error),
-            };
-            let user = match outcome {
-                Ok(user) => user.map(Arc::new),
-                Err(_) if settings.is_public(request.uri().path()) => None,
-                Err(error) => {
-                    return Ok(match handshake {
-                        Some(handshake) => handshake.refuse(error).await,
-                        None => error.into_response(),
-                    })
-                }
-            };
+        admit_then(&mut self.inner, request, move |mut request| async move {
+            let user = settings
+                .user_of(request.headers(), request.uri().path())
+                .await?;
             request.extensions_mut().insert(AuthContext {
                 user,
                 auth: settings.auth.clone(),
                 rbac: settings.rbac.clone(),
             });
-            let response = inner.call(request).await?;
-            Ok(match handshake {
-                Some(handshake) => handshake.finish(response).await,
-                None => response,
-            })
+            Ok(request)
         })
     }
 }

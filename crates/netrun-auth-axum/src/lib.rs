@@ -42,11 +42,13 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod guard;
+mod identity;
 pub mod layer;
 #[cfg(feature = "oidc")]
 pub mod oidc;
 pub mod provider;
 pub mod rbac;
+pub mod rejection;
 pub mod settings;
 pub mod store;
 pub mod token;

@@ -52,7 +52,7 @@ pub(crate) async fn authenticate(
     providers: &[Arc<dyn TokenProvider>],
     max_token_bytes: usize,
     token: &str,
-) -> Result<User, AuthError> {
+) -> Result<Arc<User>, AuthError> {
     if providers.is_empty() {
         return auth.authenticate(token).await;
     }
@@ -64,7 +64,7 @@ pub(crate) async fn authenticate(
         Some(issuer) => issuer,
     };
     match providers.iter().find(|p| p.accepts_issuer(&issuer)) {
-        Some(provider) => provider.validate_token(token).await,
+        Some(provider) => provider.validate_token(token).await.map(Arc::new),
         None => Err(AuthError::new(
             StatusCode::UNAUTHORIZED,
             ISSUER_UNKNOWN,

@@ -2,6 +2,8 @@
 //! configured cookie when there is no `Authorization` header. The rules (and error
 //! codes) are the Python middleware's `extract_token`.
 
+use std::borrow::Cow;
+
 use cookie::Cookie;
 use http::header::{AUTHORIZATION, COOKIE};
 use http::HeaderMap;
@@ -26,29 +28,30 @@ fn is_token_char(b: u8) -> bool {
     TOKEN_CHARS[b as usize]
 }
 
-/// The request's token, `None` when it carries none.
+/// The request's token, `None` when it carries none (borrowed from the
+/// `Authorization` header, copied from a cookie).
 ///
 /// Errors (401): several `Authorization` headers, a scheme other than `Bearer`, an
 /// empty or non-b64token token, a header or cookie over the size cap.
-pub fn extract_token(
-    headers: &HeaderMap,
+pub fn extract_token<'h>(
+    headers: &'h HeaderMap,
     cookie_name: Option<&str>,
     max_bytes: usize,
-) -> Result<Option<String>, AuthError> {
+) -> Result<Option<Cow<'h, str>>, AuthError> {
     let mut authorization = headers.get_all(AUTHORIZATION).iter();
     if let Some(value) = authorization.next() {
         if authorization.next().is_some() {
             return Err(AuthError::malformed("Several Authorization headers"));
         }
-        return parse_authorization(value.as_bytes(), max_bytes).map(Some);
+        return parse_authorization(value.as_bytes(), max_bytes).map(|t| Some(Cow::Borrowed(t)));
     }
     match cookie_name {
-        Some(name) => cookie_token(headers, name, max_bytes),
+        Some(name) => Ok(cookie_token(headers, name, max_bytes)?.map(Cow::Owned)),
         None => Ok(None),
     }
 }
 
-fn parse_authorization(raw: &[u8], max_bytes: usize) -> Result<String, AuthError> {
+fn parse_authorization(raw: &[u8], max_bytes: usize) -> Result<&str, AuthError> {
     if raw.len() > max_bytes + 16 {
         return Err(AuthError::too_large("Authorization header is too large"));
     }
@@ -68,7 +71,7 @@ fn parse_authorization(raw: &[u8], max_bytes: usize) -> Result<String, AuthError
         return Err(AuthError::malformed("Bearer token is malformed"));
     }
     // Only ASCII token characters are left: valid UTF-8.
-    String::from_utf8(token.to_vec()).map_err(|_| AuthError::malformed("Bearer token is malformed"))
+    std::str::from_utf8(token).map_err(|_| AuthError::malformed("Bearer token is malformed"))
 }
 
 fn trim_spaces(mut bytes: &[u8]) -> &[u8] {
@@ -134,17 +137,14 @@ mod tests {
         map
     }
 
-    fn code(result: Result<Option<String>, AuthError>) -> String {
+    fn code(result: Result<Option<Cow<'_, str>>, AuthError>) -> String {
         result.unwrap_err().code().to_owned()
     }
 
     #[test]
     fn bearer_header_rules() {
-        let ok = extract_token(
-            &headers(&[("authorization", b"bearer  abc.def-_")]),
-            None,
-            100,
-        );
+        let bearer = headers(&[("authorization", b"bearer  abc.def-_")]);
+        let ok = extract_token(&bearer, None, 100);
         assert_eq!(ok.unwrap().as_deref(), Some("abc.def-_"));
         assert_eq!(extract_token(&headers(&[]), None, 100).unwrap(), None);
         for bad in [

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use http::StatusCode;
 use netrun_auth::oidc::discovery::{is_allowed_url, MAX_DISCOVERY_BYTES};
 use netrun_auth::oidc::issuer::{is_guid, TENANT_PLACEHOLDER};
+use netrun_auth::oidc::claims::UserMapping;
 use netrun_auth::oidc::{Decision, Discovery, OidcClaims, OidcVerifier, PolicyConfig, Ticket};
 use netrun_auth::{Algorithm, Claims, Error as EngineError, TokenType};
 use serde_json::Value;
@@ -40,18 +41,6 @@ fn unavailable() -> AuthError {
         IDP_UNAVAILABLE,
         "The identity provider is unavailable",
     )
-}
-
-/// How a token's claims become a [`User`].
-#[derive(Debug, Clone)]
-enum Mapping {
-    /// `user_id_claim` (else `sub`) and `organization_claim`.
-    Claims {
-        user_id: String,
-        organization: Option<String>,
-    },
-    /// Entra: `oid` (else `sub`) and `tid`.
-    Entra,
 }
 
 /// What a specialisation (Entra) adds to the generic rules.
@@ -80,7 +69,6 @@ struct Issuer {
 struct Inner {
     config: OidcConfig,
     algorithms: Vec<Algorithm>,
-    mapping: Mapping,
     entra: Option<Entra>,
     client: reqwest::Client,
     timeout: Duration,
@@ -140,11 +128,7 @@ impl OidcProvider {
             config.allow_guests,
             config.insecure_http,
         )?;
-        let mapping = Mapping::Claims {
-            user_id: config.user_id_claim.clone(),
-            organization: config.organization_claim.clone(),
-        };
-        Self::build(config, mapping, None, vec![issuer], client)
+        Self::build(config, None, vec![issuer], client)
     }
 
     /// Microsoft Entra ID: the v2.0 and v1.0 discovery documents of the authority
@@ -209,7 +193,7 @@ impl OidcProvider {
             multi_tenant: config.is_multi_tenant(),
             tenants,
         };
-        Self::build(oidc, Mapping::Entra, Some(entra), issuers, client)
+        Self::build(oidc, Some(entra), issuers, client)
     }
 
     fn client_for(config: &OidcConfig) -> Result<reqwest::Client, ConfigError> {
@@ -223,8 +207,7 @@ impl OidcProvider {
 
     fn build(
         config: OidcConfig,
-        mapping: Mapping,
-        entra: Option<Entra>,
+            entra: Option<Entra>,
         issuers: Vec<Issuer>,
         client: reqwest::Client,
     ) -> Result<Self, ConfigError> {
@@ -241,7 +224,6 @@ impl OidcProvider {
                 timeout: Duration::from_secs_f64(config.http_timeout_seconds),
                 algorithms,
                 config,
-                mapping,
                 entra,
                 client,
                 origin: Instant::now(),
@@ -391,6 +373,10 @@ impl Inner {
         config.allow_guests = issuer.allow_guests;
         config.accepted_types = c.accepted_types.clone();
         config.max_keys = c.max_keys;
+        config.user = UserMapping {
+            user_id_claim: c.user_id_claim.clone(),
+            organization_claim: c.organization_claim.clone(),
+        };
         config.policy = PolicyConfig {
             refresh_min_seconds: c.jwks_refresh_min_seconds,
             refresh_max_seconds: c.jwks_refresh_max_seconds,
@@ -595,29 +581,9 @@ impl Inner {
             }
         }
         extra.insert("is_guest".to_owned(), Value::Bool(claims.is_guest));
-        let (user_id, organization_id) = match &self.mapping {
-            Mapping::Entra => (
-                claims
-                    .object_id
-                    .clone()
-                    .unwrap_or_else(|| claims.subject.clone()),
-                claims.tenant_id.clone(),
-            ),
-            Mapping::Claims {
-                user_id,
-                organization,
-            } => (
-                named_claim(claims, user_id).unwrap_or_else(|| claims.subject.clone()),
-                organization
-                    .as_deref()
-                    .and_then(|name| named_claim(claims, name)),
-            ),
-        };
-        let jti = ["jti", "uti"]
-            .iter()
-            .find_map(|name| extra.get(*name).and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_owned();
+        let user_id = claims.user.user_id.clone();
+        let organization_id = claims.user.organization_id.clone();
+        let jti = claims.user.token_id.clone().unwrap_or_default();
         let engine_claims = Claims {
             subject: claims.subject.clone(),
             issuer: claims.issuer.clone(),
@@ -632,6 +598,7 @@ impl Inner {
             roles: claims.roles.clone(),
             permissions: Vec::new(),
             extra,
+            memo: Default::default(),
         };
         User::external(
             Arc::new(engine_claims),
@@ -643,16 +610,3 @@ impl Inner {
     }
 }
 
-/// The string claim `name` (`sub`, `oid`, `tid` or any other).
-fn named_claim(claims: &OidcClaims, name: &str) -> Option<String> {
-    match name {
-        "sub" => Some(claims.subject.clone()),
-        "oid" => claims.object_id.clone(),
-        "tid" => claims.tenant_id.clone(),
-        other => claims
-            .extra
-            .get(other)
-            .and_then(Value::as_str)
-            .map(String::from),
-    }
-}

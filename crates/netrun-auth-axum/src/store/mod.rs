@@ -6,6 +6,8 @@
 //! routes each operation to the store in use.
 
 #[cfg(feature = "redis")]
+mod mirror;
+#[cfg(feature = "redis")]
 mod redis;
 
 use std::sync::Arc;
@@ -54,6 +56,16 @@ impl Store {
         Store::Memory(Arc::new(MemoryStore::with_refresh_grace(
             refresh_grace_seconds,
         )))
+    }
+
+    /// Whether revocation checks are decided from a local mirror now (a Redis store with
+    /// `redis_local_mirror`, while its subscription is live).
+    pub fn mirror_live(&self) -> bool {
+        match self {
+            Store::Memory(_) => false,
+            #[cfg(feature = "redis")]
+            Store::Redis(store) => store.mirror_live(),
+        }
     }
 
     /// `Err(token_revoked)` if the token, its session or its user is revoked;

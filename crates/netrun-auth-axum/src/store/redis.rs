@@ -26,8 +26,16 @@ use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Script, Value};
 use tokio::sync::OnceCell;
 
+use super::mirror::Mirror;
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
+
+/// Script arguments, each as the bytes Redis receives.
+macro_rules! args {
+    ($($arg:expr),* $(,)?) => {
+        vec![$(redis::ToRedisArgs::to_redis_args(&$arg).concat()),*]
+    };
+}
 
 /// The engine's scripts, each hashed once.
 struct Scripts {
@@ -45,21 +53,32 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 });
 
 #[derive(Clone)]
-enum Backend {
+pub(crate) enum Backend {
     Single(ConnectionManager),
     Cluster(Arc<Cluster>),
 }
 
 /// A Cluster client and its connection, made on first use.
-struct Cluster {
+pub(crate) struct Cluster {
     client: ClusterClient,
     connection: OnceCell<ClusterConnection>,
 }
 
 /// A connection of either kind, for the `redis` crate's commands and scripts.
-enum Connection {
+pub(crate) enum Connection {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+}
+
+impl Cluster {
+    /// The connection, made on first use.
+    pub(crate) async fn connection(&self) -> RedisResult<ClusterConnection> {
+        Ok(self
+            .connection
+            .get_or_try_init(|| self.client.get_async_connection())
+            .await?
+            .clone())
+    }
 }
 
 impl ConnectionLike for Connection {
@@ -103,6 +122,8 @@ struct Inner {
     channel: String,
     timeout: Duration,
     refresh_grace_seconds: i64,
+    /// `redis_local_mirror`: the pub/sub-fed copy of the revocation keys.
+    mirror: Option<Mirror>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -132,17 +153,19 @@ impl RedisStore {
             .set_max_delay(Duration::from_millis(500));
         let manager = ConnectionManager::new_lazy_with_config(client, manager_config)
             .map_err(|e| ConfigError(format!("redis_url: {}", redis_problem(&e))))?;
-        Ok(Self::with_backend(Backend::Single(manager), config))
+        let urls = vec![config.redis_url.clone()];
+        Ok(Self::with_backend(Backend::Single(manager), config, urls))
     }
 
     /// A store on the Redis Cluster reachable at these node URLs (default: `config.redis_url`);
     /// the topology is discovered on first use.
     pub fn cluster(config: &AuthConfig, nodes: &[String]) -> Result<Self, ConfigError> {
-        let nodes: Vec<&str> = if nodes.is_empty() {
-            vec![config.redis_url.as_str()]
+        let urls: Vec<String> = if nodes.is_empty() {
+            vec![config.redis_url.clone()]
         } else {
-            nodes.iter().map(String::as_str).collect()
+            nodes.to_vec()
         };
+        let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
         let timeout = timeout_of(config);
         let client = ClusterClient::builder(nodes)
             .connection_timeout(timeout)
@@ -156,20 +179,45 @@ impl RedisStore {
             client,
             connection: OnceCell::new(),
         }));
-        Ok(Self::with_backend(backend, config))
+        Ok(Self::with_backend(backend, config, urls))
     }
 
-    fn with_backend(backend: Backend, config: &AuthConfig) -> Self {
+    fn with_backend(backend: Backend, config: &AuthConfig, urls: Vec<String>) -> Self {
+        let prefix = config.redis_key_prefix.clone();
+        let channel = format!("{prefix}revocations");
+        let mirror = config.redis_local_mirror.then(|| {
+            let keys = Keyspace::new(prefix.clone());
+            Mirror::new(
+                keys,
+                prefix.clone(),
+                channel.clone(),
+                timeout_of(config),
+                urls,
+            )
+        });
         let inner = Inner {
             backend,
-            keys: Keyspace::new(config.redis_key_prefix.clone()),
-            prefix: config.redis_key_prefix.clone(),
-            channel: format!("{}revocations", config.redis_key_prefix),
+            keys: Keyspace::new(prefix.clone()),
+            prefix,
+            channel,
             timeout: timeout_of(config),
             refresh_grace_seconds: config.refresh_grace_seconds,
+            mirror,
         };
         RedisStore {
             inner: Arc::new(inner),
+        }
+    }
+
+    /// Whether `check` currently decides from the local mirror (`redis_local_mirror`).
+    pub fn mirror_live(&self) -> bool {
+        self.inner.mirror.as_ref().is_some_and(Mirror::live)
+    }
+
+    /// Read your own writes: apply what a write script announced to this process's mirror.
+    fn own_writes(&self, reply: &Value) {
+        if let Some(mirror) = &self.inner.mirror {
+            mirror.apply_reply(reply);
         }
     }
 
@@ -187,13 +235,7 @@ impl RedisStore {
         let work = async {
             let connection = match &self.inner.backend {
                 Backend::Single(manager) => Connection::Single(manager.clone()),
-                Backend::Cluster(cluster) => Connection::Cluster(
-                    cluster
-                        .connection
-                        .get_or_try_init(|| cluster.client.get_async_connection())
-                        .await?
-                        .clone(),
-                ),
+                Backend::Cluster(cluster) => Connection::Cluster(cluster.connection().await?),
             };
             operation(connection).await
         };
@@ -203,8 +245,15 @@ impl RedisStore {
         }
     }
 
-    /// `Err(token_revoked)` if the token, its session or its user is revoked. One `MGET`.
+    /// `Err(token_revoked)` if the token, its session or its user is revoked. One `MGET`,
+    /// none while the local mirror is live.
     pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
+        if let Some(mirror) = &self.inner.mirror {
+            if let Some(state) = mirror.lookup(claims) {
+                return Ok(decide(claims, state)?);
+            }
+            mirror.start(&self.inner.backend);
+        }
         let keys = self.inner.keys.check_keys(claims);
         let (token, session, before): (Option<String>, Option<String>, Option<String>) = self
             .run(|mut c| async move { redis::cmd("MGET").arg(&keys[..]).query_async(&mut c).await })
@@ -223,6 +272,28 @@ impl RedisStore {
         Ok(decide(claims, state)?)
     }
 
+    /// Run one of the engine's scripts through [`run`](Self::run) (bounded, any failure a
+    /// 503), apply the announcements it returns to this process's mirror (read your own
+    /// writes), and give back its reply.
+    async fn script(
+        &self,
+        script: &'static Script,
+        keys: Vec<String>,
+        args: Vec<Vec<u8>>,
+    ) -> Result<Value, AuthError> {
+        let reply = self
+            .run(|mut c| async move {
+                let mut invocation = script.key(keys);
+                for arg in args {
+                    invocation.arg(arg);
+                }
+                invocation.invoke_async::<Value>(&mut c).await
+            })
+            .await?;
+        self.own_writes(&reply);
+        Ok(reply)
+    }
+
     /// Remember a live session for `revoke_user` (the `register_session` script).
     pub async fn register_session(
         &self,
@@ -230,22 +301,15 @@ impl RedisStore {
         session_id: &str,
         expires_at: i64,
     ) -> Result<(), AuthError> {
-        let key = self.inner.keys.sessions(user_id);
+        let keys = vec![self.inner.keys.sessions(user_id)];
         let member = self.inner.keys.session_member(session_id);
-        let until = retain_until(expires_at);
-        let now = now();
-        self.run(|mut c| async move {
-            SCRIPTS
-                .register_session
-                .key(key)
-                .arg(member)
-                .arg(until)
-                .arg(now)
-                .arg(MAX_SESSIONS_PER_USER)
-                .invoke_async::<i64>(&mut c)
-                .await
-        })
-        .await?;
+        let args = args!(
+            member,
+            retain_until(expires_at),
+            now(),
+            MAX_SESSIONS_PER_USER
+        );
+        self.script(&SCRIPTS.register_session, keys, args).await?;
         Ok(())
     }
 
@@ -269,26 +333,17 @@ impl RedisStore {
     /// Revoke every token of `user_id` issued until now and each live session.
     pub async fn revoke_user(&self, user_id: &str, ttl_seconds: i64) -> Result<(), AuthError> {
         let now = now();
-        let keys = [
+        let keys = vec![
             self.inner.keys.sessions(user_id),
             self.inner.keys.user(user_id),
         ];
-        let user_ttl = ttl(now + ttl_seconds, now);
-        let prefix = self.inner.keys.session_prefix(user_id);
-        let channel = self.inner.channel.clone();
-        self.run(|mut c| async move {
-            SCRIPTS
-                .revoke_user
-                .key(&keys[..])
-                .arg(now)
-                .arg(user_ttl)
-                .arg(prefix)
-                .arg(channel)
-                // The announcements made; this process keeps no mirror to apply them to.
-                .invoke_async::<Value>(&mut c)
-                .await
-        })
-        .await?;
+        let args = args!(
+            now,
+            ttl(now + ttl_seconds, now),
+            self.inner.keys.session_prefix(user_id),
+            self.inner.channel
+        );
+        self.script(&SCRIPTS.revoke_user, keys, args).await?;
         Ok(())
     }
 
@@ -305,44 +360,28 @@ impl RedisStore {
         let keys_of = &self.inner.keys;
         let user = &claims.subject;
         let (access, refresh) = (&successor.access, &successor.refresh);
-        let keys = [
+        let keys = vec![
             keys_of.spent(user, &claims.jti),
             keys_of.session(user, claims.session_id.as_deref().unwrap_or("")),
         ];
-        let args = (
+        let args = args!(
             ttl(claims.expires_at, now),
             ttl(session_expires_at, now),
-            self.inner.channel.clone(),
+            self.inner.channel,
             self.inner.refresh_grace_seconds,
             keys_of.member(&refresh.jti),
             keys_of.member(&access.jti),
             keys_of.spent_prefix(user),
             keys_of.token_prefix(user),
             ttl(refresh.expires_at, now),
-            ttl(access.expires_at, now),
+            ttl(access.expires_at, now)
         );
-        // `{code}` or `{code, announcement}`; this process keeps no mirror to apply it to.
-        let reply: Vec<Value> = self
-            .run(|mut c| async move {
-                SCRIPTS
-                    .spend_refresh
-                    .key(&keys[..])
-                    .arg(args.0)
-                    .arg(args.1)
-                    .arg(args.2)
-                    .arg(args.3)
-                    .arg(args.4)
-                    .arg(args.5)
-                    .arg(args.6)
-                    .arg(args.7)
-                    .arg(args.8)
-                    .arg(args.9)
-                    .invoke_async(&mut c)
-                    .await
-            })
-            .await?;
-        match reply.first() {
-            Some(Value::Int(code)) => Ok(SpendOutcome::from_script(*code)),
+        // `{code}` or `{code, announcement}`.
+        match self.script(&SCRIPTS.spend_refresh, keys, args).await? {
+            Value::Array(reply) => match reply.first() {
+                Some(Value::Int(code)) => Ok(SpendOutcome::from_script(*code)),
+                _ => Err(AuthError::store_unavailable()),
+            },
             _ => Err(AuthError::store_unavailable()),
         }
     }
@@ -357,43 +396,22 @@ impl RedisStore {
         let keys_of = &self.inner.keys;
         let user = &claims.subject;
         let refresh = &successor.refresh;
-        let keys = [keys_of.sessions(user), keys_of.spent(user, &claims.jti)];
-        let member = keys_of.session_member(refresh.session_id.as_deref().unwrap_or(""));
-        let until = retain_until(refresh.expires_at);
-        let successor_member = keys_of.member(&refresh.jti);
-        let timeout_ms = self.inner.timeout.as_millis() as i64;
-        let now = now();
-        self.run(|mut c| async move {
-            SCRIPTS
-                .register_session
-                .key(&keys[..])
-                .arg(member)
-                .arg(until)
-                .arg(now)
-                .arg(MAX_SESSIONS_PER_USER)
-                .arg(successor_member)
-                .arg(timeout_ms)
-                .invoke_async::<i64>(&mut c)
-                .await
-        })
-        .await?;
+        let keys = vec![keys_of.sessions(user), keys_of.spent(user, &claims.jti)];
+        let args = args!(
+            keys_of.session_member(refresh.session_id.as_deref().unwrap_or("")),
+            retain_until(refresh.expires_at),
+            now(),
+            MAX_SESSIONS_PER_USER,
+            keys_of.member(&refresh.jti),
+            self.inner.timeout.as_millis() as i64
+        );
+        self.script(&SCRIPTS.register_session, keys, args).await?;
         Ok(())
     }
 
     async fn set_flag(&self, key: String, ttl: i64) -> Result<(), AuthError> {
-        let channel = self.inner.channel.clone();
-        self.run(|mut c| async move {
-            SCRIPTS
-                .set_flag
-                .key(key)
-                .arg("1")
-                .arg(ttl)
-                .arg(channel)
-                // The announcement made; this process keeps no mirror to apply it to.
-                .invoke_async::<Value>(&mut c)
-                .await
-        })
-        .await?;
+        let args = args!("1", ttl, self.inner.channel);
+        self.script(&SCRIPTS.set_flag, vec![key], args).await?;
         Ok(())
     }
 }

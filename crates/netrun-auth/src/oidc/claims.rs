@@ -11,9 +11,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::memo::Memo;
 use crate::claims::{optional_string, string_list, Audience, Registered};
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 
 /// Which claims give a user's id and organization. Defaults: `sub`, none.
 #[derive(Debug, Clone, PartialEq, Eq)]

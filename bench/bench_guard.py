@@ -160,10 +160,10 @@ async def logins(url: str, n: int) -> None:
         print(f"| {label} | {commands / n:.2f} | {trips / n:.2f} |")
     base = measured[rows[0][0]]
     added = {
-        "successful": measured[rows[1][0]][1] - base[1],
-        "failed": measured[rows[2][0]][1],
-        "refused (lockout unknown to the process)": measured[rows[3][0]][1],
-        "refused (lockout known to the process)": measured[rows[4][0]][1],
+        "a successful login": measured[rows[1][0]][1] - base[1],
+        "a failed login": measured[rows[2][0]][1],
+        "a login refused by Redis (lockout not known to the process)": measured[rows[3][0]][1],
+        "a login refused by check (lockout known to the process)": measured[rows[4][0]][1],
     }
     print(
         "\nround trips the guard adds: "
@@ -171,20 +171,20 @@ async def logins(url: str, n: int) -> None:
         + " (a login without the guard sends nothing for a failure)"
     )
     notes = {
-        "successful": "check: no I/O; succeeded: the engine's succeeded script for the "
+        "a successful login": "check: no I/O; succeeded: the engine's succeeded script for the "
         "username and the IP in one pipeline (refused while locked, else clears the username)",
-        "failed": "check: no I/O; failed: the engine's failed script for the username and "
+        "a failed login": "check: no I/O; failed: the engine's failed script for the username and "
         "the IP in one pipeline (refused while locked, else counts; lockout at the threshold)",
-        "refused (lockout unknown to the process)": "check: no I/O (nothing known); failed: "
+        "a login refused by Redis (lockout not known to the process)": "check: no I/O (nothing known); failed: "
         "one pipeline, refused by Redis (429); the reply teaches the process the lockout",
-        "refused (lockout known to the process)": "check refuses from the lockouts learned "
+        "a login refused by check (lockout known to the process)": "check refuses from the lockouts learned "
         "from earlier replies: no I/O, no password hashing",
     }
     for kind, value in added.items():
         FIGURES.append(
             Figure(
                 section=SECTION,
-                name=f"Redis round trips the guard adds to a {kind} login",
+                name=f"Redis round trips the guard adds to {kind}",
                 value=round(value, 2),
                 unit="round trips",
                 goal="<= 1",

@@ -104,13 +104,17 @@ async def test_normalised_variants_share_one_counter(variant: str) -> None:
     ["\udc80", "a\ud800b", "", "\x00", "💥" * 5000, "x" * 100_000, "e\u0301" * 300],
 )
 async def test_any_unicode_is_counted_never_raises(username: str) -> None:
-    guard = make_guard()
-    for _ in range(3):
-        await guard.failed(username, "192.0.2.3")
+    guard = make_guard(login_max_failures_per_ip=100)
+    for _ in range(2):
+        assert await guard.failed(username, "192.0.2.3") is None
+    await guard.succeeded(username, "192.0.2.3")  # clears the username
+    for _ in range(2):
+        assert await guard.failed(username, "192.0.2.3") is None
+    assert await guard.failed(username, "192.0.2.3") == 1
     with pytest.raises(TooManyAttemptsError):
         await guard.check(username, None)
-    await guard.succeeded(username, "192.0.2.3")
-    await guard.check(username, None)
+    with pytest.raises(TooManyAttemptsError):
+        await guard.succeeded(username, "192.0.2.3")
 
 
 def test_odd_usernames_have_a_typed_form() -> None:
@@ -184,25 +188,28 @@ LONG = {"login_lockout_base_seconds": 60, "login_lockout_max_seconds": 120}
 """Lockouts that outlast any test."""
 
 
-async def _attempt(guard: LoginGuard, username: str, ip: str, *, ok: bool = False) -> int:
-    """One login: check, a pause (the password check: every other attempt may run),
-    then the outcome. Returns the status the route would answer."""
+async def _attempt(
+    guard: LoginGuard, username: str, ip: str, *, ok: bool = False, pause: float = 0.01
+) -> int:
+    """One login as a route does it: check, a pause (the password check: every other
+    attempt may run), then the outcome, recorded before answering. Returns the status
+    the route would answer."""
     try:
         await guard.check(username, ip)
+        await asyncio.sleep(pause)
+        if ok:
+            await guard.succeeded(username, ip)
+            return 200
+        await guard.failed(username, ip)
     except TooManyAttemptsError as locked:
         assert locked.retry_after >= 1
         return 429
-    await asyncio.sleep(0.01)
-    if ok:
-        await guard.succeeded(username, ip)
-        return 200
-    await guard.failed(username, ip)
     return 401
 
 
-async def test_concurrent_attempts_get_exactly_the_threshold() -> None:
-    # The race of issue 14: 20 attempts that all pass ``check`` before any of them
-    # reports its failure. Only 3 (the threshold) may reach the password check.
+async def test_concurrent_guesses_reveal_exactly_the_threshold() -> None:
+    # The race of issue 14: 20 guesses whose passwords are all checked before any of
+    # them reports its failure. Only 3 (the threshold) learn their outcome.
     events: list[dict[str, Any]] = []
     guard = make_guard(events, login_max_failures_per_ip=100, **LONG)
     statuses = await asyncio.gather(*(_attempt(guard, "ivan", "192.0.2.20") for _ in range(20)))
@@ -214,7 +221,7 @@ async def test_concurrent_attempts_get_exactly_the_threshold() -> None:
     ) == 1
 
 
-async def test_concurrent_attempts_from_one_ip_get_exactly_its_threshold() -> None:
+async def test_concurrent_guesses_from_one_ip_reveal_exactly_its_threshold() -> None:
     guard = make_guard(login_max_failures_per_username=100, **LONG)
     statuses = await asyncio.gather(
         *(_attempt(guard, f"user-{i}", "192.0.2.21") for i in range(20))
@@ -222,31 +229,43 @@ async def test_concurrent_attempts_from_one_ip_get_exactly_its_threshold() -> No
     assert sorted(statuses) == [401] * 5 + [429] * 15
 
 
-async def test_refused_attempts_count_against_neither_subject() -> None:
+async def test_a_correct_password_found_after_the_lockout_started_is_refused() -> None:
+    guard = make_guard(login_max_failures_per_ip=100, **LONG)
+    # The correct guess passes check first, then its password check takes longer than
+    # the three wrong ones that lock the username meanwhile.
+    right = asyncio.ensure_future(_attempt(guard, "olga", "192.0.2.25", ok=True, pause=0.2))
+    await asyncio.sleep(0)
+    wrong = await asyncio.gather(*(_attempt(guard, "olga", "192.0.2.25") for _ in range(3)))
+    assert wrong == [401] * 3
+    assert await right == 429
+    # The refused success cleared nothing: the lockout holds.
+    with pytest.raises(TooManyAttemptsError):
+        await guard.check("olga", "192.0.2.99")
+
+
+async def test_attempts_refused_by_check_count_against_neither_subject() -> None:
     guard = make_guard(**LONG)
     for _ in range(3):
         await _attempt(guard, "judy", "192.0.2.30")
-    # judy is locked: 10 more attempts from another IP are refused, and that IP
-    # (threshold 5) has counted none of them.
+    # judy is locked: 10 more attempts from another IP are refused by check, and that
+    # IP (threshold 5) has counted none of them.
     for _ in range(10):
         assert await _attempt(guard, "judy", "192.0.2.31") == 429
     assert [await _attempt(guard, f"other-{i}", "192.0.2.31") for i in range(5)] == [401] * 5
     assert await _attempt(guard, "other-5", "192.0.2.31") == 429
 
 
-async def test_a_success_gives_back_only_its_own_attempt() -> None:
+async def test_a_success_never_clears_the_ip_and_is_refused_while_it_is_locked() -> None:
     guard = make_guard(**LONG)
     ip = "192.0.2.40"
-    # 4 failures from the IP, then a success that was its 5th attempt (the threshold):
-    # that attempt started the IP's lockout, and the success ends it.
     for i in range(4):
         assert await _attempt(guard, f"f-{i}", ip) == 401
     assert await _attempt(guard, "karl", ip, ok=True) == 200
-    assert await _attempt(guard, "f-4", ip) == 401  # the 5th failure: now locked
+    assert await _attempt(guard, "f-4", ip) == 401  # the IP's 5th failure: now locked
     assert await _attempt(guard, "f-5", ip) == 429
-    # A success without a check of its own gives nothing back.
-    await guard.succeeded("karl", ip)
-    assert await _attempt(guard, "f-6", ip) == 429
+    with pytest.raises(TooManyAttemptsError):
+        await guard.succeeded("karl", ip)  # a right password from a locked IP: 429
+    assert await _attempt(guard, "karl", "192.0.2.41", ok=True) == 200
 
 
 async def test_a_good_login_clears_the_username() -> None:
@@ -257,11 +276,14 @@ async def test_a_good_login_clears_the_username() -> None:
     assert [await _attempt(guard, "lena", "192.0.2.50") for _ in range(4)] == [401] * 3 + [429]
 
 
-async def test_failed_after_check_counts_once_and_alone_counts_too() -> None:
+async def test_check_counts_nothing() -> None:
     guard = make_guard(login_max_failures_per_ip=100)
-    await guard.check("mike", "192.0.2.60")
-    assert await guard.failed("mike", "192.0.2.60") is None  # the check's attempt
-    assert await guard.failed("mike", "192.0.2.60") is None  # no check: counted here
-    assert await guard.failed("mike", "192.0.2.60") == 1  # the 3rd: lockout
+    for _ in range(10):
+        await guard.check("mike", "192.0.2.60")
+    assert await guard.failed("mike", "192.0.2.60") is None
+    assert await guard.failed("mike", "192.0.2.60") is None
+    assert await guard.failed("mike", "192.0.2.60") == 1  # the 3rd: lockout, still a 401
     with pytest.raises(TooManyAttemptsError):
         await guard.check("mike", "192.0.2.60")
+    with pytest.raises(TooManyAttemptsError):
+        await guard.failed("mike", "192.0.2.60")

@@ -57,7 +57,7 @@ async def login(
 ):
     # The form fields match `curl -d "username=demo&password=password"`.
     ip = request.client.host if request.client else None
-    await login_guard.check(username, ip)  # 429 with Retry-After while locked out
+    await login_guard.check(username, ip)  # 429 (Retry-After) for a known lockout; no I/O
     known = USERS.get(username)
     if known is None:
         await password_manager.dummy_verify_async()  # as slow as a wrong password
@@ -65,9 +65,10 @@ async def login(
     else:
         ok = await password_manager.verify_password_async(password, known[0])
     if known is None or not ok:
-        await login_guard.failed(username, ip)  # unknown usernames count alike
+        await login_guard.failed(username, ip)  # unknown usernames count alike; 429 if locked
         raise AuthenticationError("Invalid username or password", code="invalid_credentials")
     _, user_id, organization_id, roles = known
+    # Before issuing tokens: a right password guessed during a lockout gets 429 here.
     await login_guard.succeeded(username, ip, user_id=user_id, organization_id=organization_id)
     token_pair = await jwt_manager.generate_token_pair(
         user_id=user_id, organization_id=organization_id, roles=roles

@@ -71,8 +71,9 @@ async def health_check():
 async def login(credentials: LoginRequest, request: Request):
     # Behind a reverse proxy, run uvicorn with --proxy-headers so this is the client's.
     ip = request.client.host if request.client else None
-    # 429 (Retry-After) while this email or this IP is locked out, before any password
-    # check; unknown emails are counted like known ones, so 401/429 reveal nothing.
+    # 429 (Retry-After) for a lockout of this email or IP already known here (no I/O),
+    # before any password check; unknown emails are counted like known ones, so
+    # 401/429 reveal nothing.
     await login_guard.check(credentials.email, ip)
     known = USERS.get(credentials.email)
     if known is None:
@@ -81,9 +82,10 @@ async def login(credentials: LoginRequest, request: Request):
     else:
         ok = await password_manager.verify_password_async(credentials.password, known[0])
     if known is None or not ok:
-        await login_guard.failed(credentials.email, ip)
+        await login_guard.failed(credentials.email, ip)  # 429 instead if locked meanwhile
         raise AuthenticationError("Invalid credentials", code="invalid_credentials")
     _, user_id, organization_id, roles = known
+    # Before issuing tokens: while locked out, even the right password gets 429 here.
     await login_guard.succeeded(
         credentials.email, ip, user_id=user_id, organization_id=organization_id
     )

@@ -367,31 +367,28 @@ class LoginGuardCore:
         """The hashed subjects of an attempt; never raises for any text (lone surrogates too)."""
     def keys(self, subjects: LoginSubjects) -> tuple[list[str], list[str]]:
         """(failures, strikes, lock) keys of the username, then of the IP."""
-    def script_args(self, ip: bool) -> list[int]:
-        """ARGV of the ``count_attempt`` script for the username or the IP."""
-    def give_back_args(self, ip: bool, strike: int) -> list[int]:
-        """ARGV of the ``give_back`` script for a subject kind and the strike to give back."""
-    def verdict(self, username: Sequence[int], ip: Sequence[int]) -> LoginVerdict:
-        """The verdict of an attempt from the ``count_attempt`` replies of its username and IP."""
-    def failure(self, username: Sequence[int], ip: Sequence[int]) -> tuple[bool, int | None]:
-        """A failure counted on its own, from the ``count_attempt`` replies:
-        (a lockout started now, seconds to wait or None)."""
+    def failed_args(self, ip: bool) -> list[int]:
+        """ARGV of the ``failed`` script for the username or the IP."""
+    def succeeded_args(self, ip: bool) -> list[int]:
+        """ARGV of the ``succeeded`` script for the username or the IP."""
+    def verdict(
+        self, subjects: LoginSubjects, username: Sequence[int], ip: Sequence[int]
+    ) -> LoginVerdict:
+        """The verdict of an outcome from the script replies of its username and IP; the
+        lockouts they report are remembered for ``known_lockout``."""
+    def known_lockout(self, subjects: LoginSubjects) -> int | None:
+        """Seconds until a lockout learned from earlier replies ends; None: none known."""
 
 @final
 class LoginVerdict:
-    """What a login attempt gets: admitted (check the password) or refused (429)."""
+    """What a login's outcome gets: recorded (answer it) or refused (429)."""
 
     @property
-    def admitted(self) -> bool: ...
+    def refused(self) -> bool:
+        """A subject was locked when the outcome arrived: answer 429, reveal nothing."""
     @property
     def retry_after(self) -> int | None:
-        """Refused: seconds to wait; admitted: the lockout this attempt started, else None."""
-    @property
-    def ip_strike(self) -> int | None:
-        """Admitted: the strike of the IP lockout this attempt started (0: none); refused: None."""
-    @property
-    def give_back(self) -> tuple[int | None, int | None]:
-        """Refused: the strikes to give back (username, ip), None where nothing was counted."""
+        """Refused: seconds to wait; recorded: the lockout this failure started, else None."""
 
 @final
 class LoginSubjects:
@@ -410,12 +407,12 @@ class MemoryLoginGuard:
     """One process's login failures and lockouts."""
 
     def __new__(cls, core: LoginGuardCore) -> MemoryLoginGuard: ...
-    def attempt(self, subjects: LoginSubjects) -> LoginVerdict:
-        """Count an attempt against both subjects, atomically (refused while locked)."""
-    def failed(self, subjects: LoginSubjects) -> tuple[bool, int | None]:
-        """Record a failure no attempt counted: (a lockout started now, seconds or None)."""
-    def succeeded(self, subjects: LoginSubjects, ip_strike: int | None) -> None:
-        """Clear the username; ``ip_strike`` (the attempt's) gives the IP its attempt back."""
+    def check(self, subjects: LoginSubjects) -> int | None:
+        """Seconds until either subject's lockout ends; None when neither is locked."""
+    def failed(self, subjects: LoginSubjects) -> LoginVerdict:
+        """Record a failure, atomically (refused while either subject is locked)."""
+    def succeeded(self, subjects: LoginSubjects) -> LoginVerdict:
+        """Record a success, atomically (refused while locked; else clears the username)."""
     def __len__(self) -> int: ...
 
 def login_guard_scripts() -> list[tuple[str, str]]:

@@ -142,14 +142,8 @@ ScriptCall = tuple[Script, Sequence[str], Sequence[Any]]
 """A script with its keys and arguments."""
 
 
-async def pipelined(
-    client: Any,
-    calls: Sequence[ScriptCall],
-    *,
-    cluster: bool,
-    commands: Sequence[tuple[Any, ...]] = (),
-) -> list[Any]:
-    """Run plain ``commands`` then script ``calls`` together: the replies in that order.
+async def pipelined(client: Any, calls: Sequence[ScriptCall], *, cluster: bool) -> list[Any]:
+    """Run script ``calls`` together: their replies in that order.
 
     On a single node, one non-transactional pipeline (one round trip); a script that
     answers ``NOSCRIPT`` did not run, so it is loaded and run again alone (the others
@@ -160,20 +154,16 @@ async def pipelined(
     if cluster:
         return list(
             await asyncio.gather(
-                *(client.execute_command(*command) for command in commands),
-                *(script.run(client, keys, args, cluster=True) for script, keys, args in calls),
+                *(script.run(client, keys, args, cluster=True) for script, keys, args in calls)
             )
         )
     pipe = client.pipeline(transaction=False)
-    for command in commands:
-        pipe.execute_command(*command)
     for script, keys, args in calls:
         script.queue(pipe, keys, args)
     replies = list(await pipe.execute(raise_on_error=False))
-    skip = len(commands)
     for i, reply in enumerate(replies):
-        if i >= skip and isinstance(reply, redis.exceptions.NoScriptError):
-            script, keys, args = calls[i - skip]
+        if isinstance(reply, redis.exceptions.NoScriptError):
+            script, keys, args = calls[i]
             replies[i] = await script.run(client, keys, args, cluster=False)
         elif isinstance(reply, Exception):
             raise reply

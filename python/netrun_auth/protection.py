@@ -1,55 +1,50 @@
 """``LoginGuard``: slows brute force on a login route down, per username and per client IP.
 
-A login route asks the guard before checking the password and tells it the outcome::
+A login route asks the guard before checking the password and records the outcome
+before answering it (before issuing tokens, for a success)::
 
     guard = LoginGuard(config, redis_client)           # or LoginGuard(config): one process
-    await guard.check(form.username, client_ip)        # counts the attempt, or 429
+    await guard.check(form.username, client_ip)        # no I/O: 429 for a known lockout
     if not password_ok:
-        await guard.failed(form.username, client_ip)
+        await guard.failed(form.username, client_ip)   # 429 if locked meanwhile
         raise AuthenticationError(...)                 # the same 401 for unknown usernames
-    await guard.succeeded(form.username, client_ip, user_id=user.id)
+    await guard.succeeded(form.username, client_ip, user_id=user.id)   # 429 if locked
+    return await jwt_manager.generate_token_pair(...)
 
-``check`` counts the attempt before its outcome is known, in one atomic step with the
-refusal, so concurrent attempts cannot slip past the threshold together: at most
-``login_max_failures_per_username`` attempts on a username (and
-``login_max_failures_per_ip`` from an IP) reach the password check until a lockout
-ends. ``failed`` confirms the attempt ``check`` counted (no I/O); ``succeeded`` clears
-the username and gives the IP its attempt back. An attempt that never reports its
-outcome (an exception, a cancelled request) stays counted, as a failure.
+``failed`` and ``succeeded`` are each ONE atomic step per subject (the username and
+the IP): refused (``TooManyAttemptsError``, 429) when the subject is already locked
+out, else the outcome is recorded (a failure counted, the lockout started at the
+threshold; a success clears the username). So a login costs one Redis round trip, and
+of N concurrent guesses at most the threshold's number learn their outcome: every
+outcome that arrives after the lockout started, a correct password included, is
+answered 429. ``check`` does no I/O: it refuses only an attempt on a subject this
+process already knows to be locked (from earlier replies), which saves hashing the
+password of a flood; it is an optimisation, not the boundary.
 
 The rule lives in the Rust engine (``netrun_auth._core.LoginGuardCore``): the policy
 from ``AuthConfig`` (``NETRUN_AUTH_LOGIN_*``), username normalisation (NFKC, case
 folding), the keyed hashes that stand for usernames and IPs (they are never stored in
-clear), the Redis key names, the Lua scripts and the verdict of an attempt. This module
-does only I/O:
+clear), the Redis key names, the Lua scripts, the verdict combining the username's and
+the IP's replies, and the bounded cache of known lockouts. This module does only I/O:
 
 - without a Redis client, counters live in this process (``_core.MemoryLoginGuard``,
   each step atomic under its lock);
 - with a ``redis.asyncio`` client (single node or Cluster), they are shared by every
-  worker: ``check`` runs the engine's ``count_attempt`` script for the username and for
-  the IP in one pipeline (one round trip; each subject's keys share one slot; on a
-  Cluster the two are sent at once, each to its node);
-  ``failed`` after ``check`` sends nothing; ``succeeded`` is one pipeline (``DEL`` of
-  the username's keys, ``give_back`` of the IP's attempt). A refused attempt that one
-  subject had counted is given back (a second round trip, refusals only). Every key
-  has a TTL.
+  worker: ``failed``/``succeeded`` run the engine's script of that outcome for the
+  username and for the IP in one pipeline (one round trip; each subject's keys share
+  one slot; on a Cluster the two are sent at once, each to its node). Every key has a
+  TTL.
 - Redis down or slower than ``redis_timeout_seconds``: fail closed with
   :class:`~netrun_auth.exceptions.StoreUnavailableError` (503).
 
-``check`` and its ``failed``/``succeeded`` are paired through the request's context
-(the asyncio task): call them from the same request. A ``failed`` without a ``check``
-before it counts the failure itself (as the guard always did); a ``succeeded`` without
-one clears the username only.
-
 The guard never learns whether a username exists, so unknown usernames are counted
 exactly like known ones. Events go to :mod:`netrun_auth.audit`: ``login_locked``
-(an attempt refused), ``login_failed`` (``lockout_started`` when its attempt started
-one), ``login_succeeded``, ``store_unavailable``.
+(an attempt or an outcome refused), ``login_failed`` (``lockout_started`` when it
+started one), ``login_succeeded``, ``store_unavailable``.
 """
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -59,7 +54,7 @@ from .config import AuthConfig
 from .exceptions import ConfigurationError, StoreUnavailableError, TooManyAttemptsError
 
 if TYPE_CHECKING:
-    from ._redis import ScriptCall
+    from ._redis import Script
 
 __all__ = ["LoginGuard"]
 
@@ -89,11 +84,11 @@ class LoginGuard:
 
         guard = LoginGuard(config, redis_client)        # LoginGuard(config): this process only
 
-        await guard.check(username, client_ip)          # counts the attempt; 429 if locked
+        await guard.check(username, client_ip)          # no I/O; 429 for a known lockout
         if not passwords.verify_password(attempt, stored_hash):
-            await guard.failed(username, client_ip)
+            await guard.failed(username, client_ip)     # 429 if locked meanwhile
             raise AuthenticationError("Invalid username or password")
-        await guard.succeeded(username, client_ip, user_id=user_id)
+        await guard.succeeded(username, client_ip, user_id=user_id)   # before any token
     """
 
     def __init__(
@@ -145,42 +140,7 @@ class LoginGuard:
             )
             raise
 
-    def _take(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict | None:
-        """The verdict of the attempt this request's ``check`` counted for these
-        subjects, taken (a second ``failed``/``succeeded`` finds nothing)."""
-        counted = _COUNTED.get()
-        if counted is None:
-            return None
-        _COUNTED.set(None)
-        guard, username_id, ip_id, verdict = counted
-        if guard is not self or (username_id, ip_id) != (subjects.username, subjects.ip):
-            return None
-        return verdict
-
-    async def check(self, username: str, ip: str | None) -> None:
-        """Count a login attempt by ``username`` from ``ip``, or refuse it while either
-        is locked out.
-
-        Call it before checking the password, then ``failed`` or ``succeeded`` from the
-        same request. Counting and refusing are one atomic step (in Redis: the engine's
-        script), so of concurrent attempts at most the threshold's number get through;
-        the attempt that reaches a threshold is admitted and starts the lockout. A
-        refused attempt counts against neither the username nor the IP. ``ip`` may be
-        ``None`` (every such client is one subject).
-
-        Raises:
-            TooManyAttemptsError: while locked out (429, ``code="too_many_attempts"``);
-                its ``retry_after`` (seconds) becomes the ``Retry-After`` header.
-            StoreUnavailableError: when Redis does not answer (503).
-            TypeError: when ``username`` is not a ``str`` or ``ip`` neither ``str`` nor None.
-        """
-        subjects = self._subjects(username, ip)
-        _COUNTED.set(None)
-        verdict = await self._call(self._store.attempt(subjects))
-        if verdict.admitted:
-            _COUNTED.set((self, subjects.username, subjects.ip, verdict))
-            return
-        retry_after = verdict.retry_after or 1
+    def _refuse(self, subjects: _core.LoginSubjects, ip: str | None, retry_after: int) -> None:
         audit.emit(
             "login_locked",
             on_event=self.on_event,
@@ -192,31 +152,48 @@ class LoginGuard:
         )
         raise TooManyAttemptsError(retry_after=retry_after)
 
-    async def failed(self, username: str, ip: str | None) -> int | None:
-        """Record a failed login. Returns the seconds to wait when the username or the
-        IP is now locked out (this failure's attempt started the lockout, or, for a
-        failure no ``check`` counted, the subject was already locked), else ``None``.
-
-        After this request's ``check`` the attempt is already counted: nothing is sent.
-        Without one, the failure is counted here, against each subject not locked out.
+    async def check(self, username: str, ip: str | None) -> None:
+        """Refuse, before its password is checked, an attempt by ``username`` from ``ip``
+        while either is known to be locked out. No I/O: with Redis, it knows the
+        lockouts this process learned from earlier replies (bounded); the memory guard
+        knows them all. It saves the password hashing of a flood; the boundary is
+        :meth:`failed`/:meth:`succeeded`, which refuse atomically. ``ip`` may be
+        ``None`` (every such client is one subject).
 
         Raises:
+            TooManyAttemptsError: while locked out (429, ``code="too_many_attempts"``);
+                its ``retry_after`` (seconds) becomes the ``Retry-After`` header.
+            TypeError: when ``username`` is not a ``str`` or ``ip`` neither ``str`` nor None.
+        """
+        subjects = self._subjects(username, ip)
+        retry_after = self._store.known_lockout(subjects)
+        if retry_after is not None:
+            self._refuse(subjects, ip, retry_after)
+
+    async def failed(self, username: str, ip: str | None) -> int | None:
+        """Record a failed login, in one atomic step per subject: counted against the
+        username and the IP, each unless locked out. Returns the seconds of the lockout
+        this failure started (it reached a threshold: still a normal failure, answer
+        401), else ``None``.
+
+        Raises:
+            TooManyAttemptsError: when the username or the IP was already locked out
+                when this outcome arrived: answer 429, not 401 (the outcome is not
+                revealed). The subject that was not locked still counted the failure.
             StoreUnavailableError: when Redis does not answer (503).
             TypeError: as :meth:`check` does.
         """
         subjects = self._subjects(username, ip)
-        verdict = self._take(subjects)
-        if verdict is not None:
-            retry_after = verdict.retry_after
-            started = retry_after is not None
-        else:
-            started, retry_after = await self._call(self._store.failed(subjects))
+        verdict = await self._call(self._store.failed(subjects))
+        if verdict.refused:
+            self._refuse(subjects, ip, verdict.retry_after or 1)
+        retry_after = verdict.retry_after
         audit.emit(
             "login_failed",
             on_event=self.on_event,
             username_id=subjects.username,
             client_ip=ip,
-            lockout_started=True if started else None,
+            lockout_started=True if retry_after is not None else None,
             retry_after=retry_after,
         )
         return retry_after
@@ -229,20 +206,24 @@ class LoginGuard:
         user_id: str | None = None,
         organization_id: str | None = None,
     ) -> None:
-        """Record a successful login: the username's failures, lockout and lockout
-        history are cleared; the IP gets back the attempt this request's ``check``
-        counted, and nothing more (so a valid account cannot reset an attacker's IP).
+        """Record a successful login, in one atomic step per subject: refused while the
+        username or the IP is locked out; else the username's failures, lockout and
+        lockout history are cleared (the IP's counters are not: a valid account must
+        not reset an attacker's IP). Call it before issuing tokens: a correct password
+        guessed in parallel after the lockout started is then answered 429, like a
+        wrong one.
 
         ``user_id``/``organization_id`` go into the ``login_succeeded`` audit event.
 
         Raises:
+            TooManyAttemptsError: when the username or the IP is locked out (429).
             StoreUnavailableError: when Redis does not answer (503).
             TypeError: as :meth:`check` does.
         """
         subjects = self._subjects(username, ip)
-        verdict = self._take(subjects)
-        ip_strike = verdict.ip_strike if verdict is not None else None
-        await self._call(self._store.succeeded(subjects, ip_strike))
+        verdict = await self._call(self._store.succeeded(subjects))
+        if verdict.refused:
+            self._refuse(subjects, ip, verdict.retry_after or 1)
         audit.emit(
             "login_succeeded",
             on_event=self.on_event,
@@ -278,14 +259,6 @@ def _hash_key(config: AuthConfig, *, shared: bool) -> tuple[bytes | None, bytes 
     return None, material
 
 
-_COUNTED: contextvars.ContextVar[tuple[LoginGuard, str, str, _core.LoginVerdict] | None] = (
-    contextvars.ContextVar("netrun_auth_login_counted", default=None)
-)
-"""The attempt this request (context) counted: ``(guard, username id, ip id, verdict)``.
-Set by an admitting ``check``, taken by the ``failed`` or ``succeeded`` of the same
-guard and subjects."""
-
-
 class _MemoryCounters:
     """Counters of this process (the engine's memory guard)."""
 
@@ -294,14 +267,14 @@ class _MemoryCounters:
     def __init__(self, core: _core.LoginGuardCore) -> None:
         self._guard = _core.MemoryLoginGuard(core)
 
-    async def attempt(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
-        return self._guard.attempt(subjects)
+    def known_lockout(self, subjects: _core.LoginSubjects) -> int | None:
+        return self._guard.check(subjects)
 
-    async def failed(self, subjects: _core.LoginSubjects) -> tuple[bool, int | None]:
+    async def failed(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
         return self._guard.failed(subjects)
 
-    async def succeeded(self, subjects: _core.LoginSubjects, ip_strike: int | None) -> None:
-        self._guard.succeeded(subjects, ip_strike)
+    async def succeeded(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
+        return self._guard.succeeded(subjects)
 
 
 class _RedisCounters:
@@ -322,13 +295,14 @@ class _RedisCounters:
         self._core = core
         self._cluster = isinstance(client, redis.asyncio.cluster.RedisCluster)
         self.kind = "redis cluster" if self._cluster else "redis"
-        self._args = (core.script_args(False), core.script_args(True))
+        self._failed_args = (core.failed_args(False), core.failed_args(True))
+        self._succeeded_args = (core.succeeded_args(False), core.succeeded_args(True))
         from . import _redis
 
         self._redis = _redis
         scripts = _redis.scripts(_core.login_guard_scripts())
-        self._count = scripts["count_attempt"]
-        self._give_back = scripts["give_back"]
+        self._failed = scripts["failed"]
+        self._succeeded = scripts["succeeded"]
 
     async def _io(self, operation: Awaitable[_T]) -> _T:
         try:
@@ -336,52 +310,29 @@ class _RedisCounters:
         except Exception as exc:
             raise StoreUnavailableError() from exc
 
-    async def _counts(
-        self, subjects: _core.LoginSubjects
-    ) -> tuple[list[int], list[int], list[str], list[str]]:
-        """``count_attempt`` of the username and of the IP, in one pipeline."""
+    def known_lockout(self, subjects: _core.LoginSubjects) -> int | None:
+        return self._core.known_lockout(subjects)
+
+    async def _record(
+        self,
+        subjects: _core.LoginSubjects,
+        script: Script,
+        args: tuple[list[int], list[int]],
+    ) -> _core.LoginVerdict:
+        """``script`` for the username and for the IP, in one pipeline (one round trip);
+        the engine's verdict of the two replies."""
         user_keys, ip_keys = self._core.keys(subjects)
         user, ip = await self._io(
             self._redis.pipelined(
                 self.client,
-                [(self._count, user_keys, self._args[0]), (self._count, ip_keys, self._args[1])],
+                [(script, user_keys, args[0]), (script, ip_keys, args[1])],
                 cluster=self._cluster,
             )
         )
-        return [int(v) for v in user], [int(v) for v in ip], user_keys, ip_keys
+        return self._core.verdict(subjects, [int(v) for v in user], [int(v) for v in ip])
 
-    async def attempt(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
-        user, ip, user_keys, ip_keys = await self._counts(subjects)
-        verdict = self._core.verdict(user, ip)
-        if not verdict.admitted:
-            # Refused by one subject: the other gives its count back (refusals only).
-            user_strike, ip_strike = verdict.give_back
-            calls: list[ScriptCall] = []
-            if user_strike is not None:
-                calls.append(
-                    (self._give_back, user_keys, self._core.give_back_args(False, user_strike))
-                )
-            if ip_strike is not None:
-                calls.append((self._give_back, ip_keys, self._core.give_back_args(True, ip_strike)))
-            if calls:
-                await self._io(self._redis.pipelined(self.client, calls, cluster=self._cluster))
-        return verdict
+    async def failed(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
+        return await self._record(subjects, self._failed, self._failed_args)
 
-    async def failed(self, subjects: _core.LoginSubjects) -> tuple[bool, int | None]:
-        user, ip, _, _ = await self._counts(subjects)
-        return self._core.failure(user, ip)
-
-    async def succeeded(self, subjects: _core.LoginSubjects, ip_strike: int | None) -> None:
-        user_keys, ip_keys = self._core.keys(subjects)
-        calls: list[ScriptCall] = []
-        if ip_strike is not None:
-            calls.append((self._give_back, ip_keys, self._core.give_back_args(True, ip_strike)))
-        # The username's three keys share its slot: one DEL, in the same round trip.
-        await self._io(
-            self._redis.pipelined(
-                self.client,
-                calls,
-                cluster=self._cluster,
-                commands=[("DEL", *user_keys)],
-            )
-        )
+    async def succeeded(self, subjects: _core.LoginSubjects) -> _core.LoginVerdict:
+        return await self._record(subjects, self._succeeded, self._succeeded_args)

@@ -80,6 +80,7 @@ def create() -> FastAPI:
         if not ok:
             await guard.failed(credentials.username, ip)
             raise AuthenticationError("Invalid username or password", code="invalid_credentials")
+        # Before issuing tokens: a right password during a lockout is answered 429.
         await guard.succeeded(credentials.username, ip, user_id=user[0] if user else None)
         pair = await manager.generate_token_pair(user[0] if user else "")
         return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}

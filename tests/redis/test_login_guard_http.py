@@ -190,9 +190,12 @@ async def test_concurrent_wrong_passwords_on_two_workers_get_exactly_the_thresho
 ) -> None:
     # Issue 14's race over real HTTP: 20 wrong passwords for one username, fired at
     # once at two workers sharing Redis, with a threshold of 5. The password check
-    # takes a while (argon2 with 8 MiB), so every request's ``check`` runs before the
-    # first failure is known: exactly 5 may reach the password check (401); the other
-    # 15 are refused (429 with Retry-After) without it.
+    # takes a while (argon2 with 8 MiB), so every request passes ``check`` before the
+    # first failure is known; recording the outcome is the atomic step: exactly 5 are
+    # answered (401), the other 15 are refused (429 with Retry-After). Once the first
+    # 429 is out, the correct password is sent, while the others are still in flight, to
+    # a third worker that has learned nothing yet: Redis refuses its success, so it is
+    # answered 429 too, never 200.
     prefix = f"login-race-{uuid.uuid4().hex[:8]}:"
     settings = {
         "NETRUN_AUTH_LOGIN_MAX_FAILURES_PER_USERNAME": "5",
@@ -200,31 +203,50 @@ async def test_concurrent_wrong_passwords_on_two_workers_get_exactly_the_thresho
         "NETRUN_AUTH_LOGIN_LOCKOUT_MAX_SECONDS": "120",
         "NETRUN_AUTH_PASSWORD_ARGON2_MEMORY_KIB": "8192",
     }
-    a = start_worker(tmp_path, "a", redis_single.url, prefix, key_files, **settings)
+    workers = [
+        start_worker(tmp_path, name, redis_single.url, prefix, key_files, **settings)
+        for name in ("a", "b", "c")
+    ]
+    a, b, c = workers
     try:
-        b = start_worker(tmp_path, "b", redis_single.url, prefix, key_files, **settings)
-        try:
-            async with a.server.async_client() as ca, b.server.async_client() as cb:
-                responses = await asyncio.gather(
-                    *(
-                        (ca, cb)[i % 2].post(
-                            "/auth/login",
-                            json={"username": "Alice", "password": f"guess {i}"},
-                        )
-                        for i in range(20)
+        async with (
+            a.server.async_client() as ca,
+            b.server.async_client() as cb,
+            c.server.async_client() as cc,
+        ):
+            wrong = [
+                asyncio.ensure_future(
+                    (ca, cb)[i % 2].post(
+                        "/auth/login", json={"username": "Alice", "password": f"guess {i}"}
                     )
                 )
-        finally:
-            b.server.stop()
+                for i in range(20)
+            ]
+            right: list[asyncio.Future[httpx.Response]] = []
+            for done in asyncio.as_completed(wrong):
+                if (await done).status_code == 429 and not right:
+                    right = [
+                        asyncio.ensure_future(
+                            cc.post("/auth/login", json={"username": "alice", "password": PASSWORD})
+                        )
+                        for _ in range(2)
+                    ]
+            responses = [await r for r in wrong]
+            correct = [await r for r in right]
     finally:
-        a.server.stop()
+        for worker in workers:
+            worker.server.stop()
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [401] * 5 + [429] * 15, statuses
-    for response in responses:
+    assert [r.status_code for r in correct] == [429, 429], [r.text for r in correct]
+    for response in responses + correct:
         if response.status_code == 429:
             assert 1 <= int(response.headers["Retry-After"]) <= 60
             assert response.json()["error"] == "too_many_attempts"
     events = a.events() + b.events()
-    # Only the 5 admitted attempts reached the password check and failed.
+    # Only the 5 answered failures are login_failed; the 15 refused ones login_locked.
     assert [e["event"] for e in events].count("login_failed") == 5
     assert [e["event"] for e in events].count("login_locked") == 15
+    # The correct password was refused by Redis (worker c knew nothing): no token.
+    third = [e["event"] for e in c.events()]
+    assert third == ["login_locked", "login_locked"], third

@@ -20,6 +20,8 @@ from netrun_auth.exceptions import StoreUnavailableError, TooManyAttemptsError
 from netrun_auth.protection import LoginGuard
 
 KEY = "k" * 32
+LONG = {"login_lockout_base_seconds": 60, "login_lockout_max_seconds": 120}
+"""Lockouts that outlast any test."""
 
 
 def guard_config(prefix: str, **overrides: Any) -> AuthConfig:
@@ -61,9 +63,15 @@ async def test_lockout_is_shared_by_workers_and_grows(
     assert await worker_b.failed(username.upper(), "192.0.2.2") is None
     # The third failure, on the other worker, from a third IP, locks the username.
     assert await worker_a.failed(username.lower(), "192.0.2.3") == 1
-    for guard in (worker_a, worker_b):
+    # worker_a learned the lockout from its reply: its check refuses with no I/O;
+    # worker_b learns it when Redis refuses its outcome (the boundary), then knows it.
+    with pytest.raises(TooManyAttemptsError) as known:
+        await worker_a.check(username, "198.51.100.9")
+    assert known.value.retry_after == 1
+    await worker_b.check(username, "198.51.100.9")  # not known here yet
+    for refuse in (worker_b.failed, worker_b.succeeded, worker_b.check):
         with pytest.raises(TooManyAttemptsError) as locked:
-            await guard.check(username, "198.51.100.9")
+            await refuse(username, "198.51.100.9")
         assert locked.value.retry_after == 1
         assert locked.value.status_code == 429
         assert locked.value.to_dict()["details"] == {"retry_after": 1}
@@ -106,7 +114,8 @@ async def test_keys_hold_no_clear_text_and_all_expire(
     guard = LoginGuard(config, clients.new())
     for _ in range(3):
         await guard.failed(username, "192.0.2.77")
-    await guard.failed(username, "192.0.2.77")  # while locked: not counted
+    with pytest.raises(TooManyAttemptsError):
+        await guard.failed(username, "192.0.2.77")  # while locked: refused, not counted
     core = _core.LoginGuardCore(
         window_seconds=30,
         max_failures_per_username=3,
@@ -165,8 +174,8 @@ _WORKER = textwrap.dedent(
         client = (redis.asyncio.cluster.RedisCluster.from_url(url) if cluster == "1"
                   else redis.asyncio.from_url(url))
         config = AuthConfig(_env_file=None, redis_key_prefix=prefix, login_hash_key="k" * 32,
-                            login_max_failures_per_username=3, login_lockout_base_seconds=1,
-                            login_lockout_max_seconds=2, redis_timeout_seconds=2.0)
+                            login_max_failures_per_username=3, login_lockout_base_seconds=60,
+                            login_lockout_max_seconds=120, redis_timeout_seconds=2.0)
         guard = LoginGuard(config, client)
         results = [await guard.failed(username, "192.0.2.50") for _ in range(int(count))]
         await client.aclose()
@@ -189,10 +198,11 @@ async def test_lockout_across_two_processes(
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == [None, None, 1]
-    guard = LoginGuard(guard_config(prefix), clients.new())
+    assert json.loads(run.stdout) == [None, None, 60]
+    # A lockout that outlasts a loaded machine's process exit (the refusal is Redis's).
+    guard = LoginGuard(guard_config(prefix, **LONG), clients.new())
     with pytest.raises(TooManyAttemptsError):
-        await guard.check(username.swapcase(), "192.0.2.51")
+        await guard.failed(username.swapcase(), "192.0.2.51")
 
 
 async def test_fails_closed_when_redis_is_down(
@@ -215,14 +225,15 @@ async def test_fails_closed_when_redis_is_down(
     for node in nodes:
         node.kill()
     try:
-        for operation in (guard.check, guard.failed, guard.succeeded):
+        await guard.check("frank", "192.0.2.10")  # no I/O: nothing known, nothing asked
+        for operation in (guard.failed, guard.succeeded):
             with pytest.raises(StoreUnavailableError) as down:
                 await operation("frank", "192.0.2.10")
             assert down.value.status_code == 503
     finally:
         await pool.aclose()
     unavailable = [e for e in events if e["event"] == "store_unavailable"]
-    assert len(unavailable) == 3
+    assert len(unavailable) == 2
     assert all(e["component"] == "login_guard" and e["status_code"] == 503 for e in unavailable)
 
 
@@ -236,22 +247,21 @@ def test_redis_guard_needs_a_shared_key() -> None:
         LoginGuard(AuthConfig(_env_file=None), NotARealClient())
 
 
-LONG = {"login_lockout_base_seconds": 60, "login_lockout_max_seconds": 120}
-"""Lockouts that outlast any test."""
-
-
-async def attempt(guard: LoginGuard, username: str, ip: str, *, ok: bool = False) -> int:
-    """One login: check, a pause (the password check), then the outcome; the status."""
+async def attempt(
+    guard: LoginGuard, username: str, ip: str, *, ok: bool = False, pause: float = 0.02
+) -> int:
+    """One login: check, a pause (the password check), then the outcome recorded before
+    answering; the status."""
     try:
         await guard.check(username, ip)
+        await asyncio.sleep(pause)
+        if ok:
+            await guard.succeeded(username, ip)
+            return 200
+        await guard.failed(username, ip)
     except TooManyAttemptsError as locked:
         assert locked.retry_after >= 1
         return 429
-    await asyncio.sleep(0.02)
-    if ok:
-        await guard.succeeded(username, ip)
-        return 200
-    await guard.failed(username, ip)
     return 401
 
 
@@ -265,7 +275,8 @@ async def warm(guards: list[LoginGuard]) -> list[LoginGuard]:
 async def test_concurrent_attempts_on_two_workers_get_exactly_the_threshold(
     clients: Clients, prefix: str, username: str
 ) -> None:
-    # Issue 14's race: 20 attempts on two workers all ``check`` before any fails.
+    # Issue 14's race: 20 guesses on two workers all pass ``check`` and have their
+    # password checked before any outcome is recorded: 5 learn it.
     config = guard_config(
         prefix, login_max_failures_per_username=5, redis_timeout_seconds=10.0, **LONG
     )
@@ -287,31 +298,49 @@ async def test_concurrent_attempts_from_one_ip_get_exactly_its_threshold(
     assert sorted(statuses) == [401] * 4 + [429] * 8
 
 
+async def test_a_correct_password_guessed_in_parallel_after_the_lockout_gets_429(
+    clients: Clients, prefix: str, username: str
+) -> None:
+    config = guard_config(prefix, redis_timeout_seconds=10.0, **LONG)
+    workers = await warm([LoginGuard(config, clients.new()), LoginGuard(config, clients.new())])
+    right = asyncio.ensure_future(attempt(workers[1], username, "192.0.2.140", ok=True, pause=0.5))
+    await asyncio.sleep(0)
+    wrong = await asyncio.gather(*(attempt(workers[0], username, "192.0.2.141") for _ in range(3)))
+    assert wrong == [401] * 3
+    assert await right == 429
+    with pytest.raises(TooManyAttemptsError):  # the refused success cleared nothing
+        await workers[1].failed(username, "192.0.2.142")
+
+
 async def test_refused_attempts_count_against_neither_subject(
     clients: Clients, prefix: str, username: str
 ) -> None:
     guard = LoginGuard(guard_config(prefix, login_max_failures_per_ip=4, **LONG), clients.new())
     for i in range(3):
         assert await attempt(guard, username, f"203.0.113.{i}") == 401
-    # The username is locked: its refusals from this IP are given back to the IP...
+    # The username is locked (this guard knows it): check refuses these before any
+    # password check, counting them against neither subject...
     for _ in range(6):
         assert await attempt(guard, username, "203.0.113.50") == 429
-    # ...which still has its 4 attempts.
+    # ...so this IP still has its 4 failures.
     others = [await attempt(guard, f"o{i}-{prefix}", "203.0.113.50") for i in range(5)]
     assert others == [401] * 4 + [429]
 
 
-async def test_a_success_gives_back_only_its_own_attempt(clients: Clients, prefix: str) -> None:
+async def test_a_success_never_clears_the_ip_and_is_refused_while_it_is_locked(
+    clients: Clients, prefix: str
+) -> None:
     guard = LoginGuard(guard_config(prefix, login_max_failures_per_ip=4, **LONG), clients.new())
     ip = "203.0.113.60"
     for i in range(3):
         assert await attempt(guard, f"f{i}-{prefix}", ip) == 401
-    # The IP's 4th attempt started its lockout; its success ends it.
     assert await attempt(guard, f"carol-{prefix}", ip, ok=True) == 200
-    assert await attempt(guard, f"f3-{prefix}", ip) == 401
+    assert await attempt(guard, f"f3-{prefix}", ip) == 401  # the IP's 4th failure: locked
     assert await attempt(guard, f"f4-{prefix}", ip) == 429
-    await guard.succeeded(f"carol-{prefix}", ip)  # no check of its own: nothing back
-    assert await attempt(guard, f"f5-{prefix}", ip) == 429
+    other = LoginGuard(guard_config(prefix, login_max_failures_per_ip=4, **LONG), clients.new())
+    with pytest.raises(TooManyAttemptsError):  # Redis refuses it: the boundary
+        await other.succeeded(f"carol-{prefix}", ip)
+    assert await attempt(guard, f"carol-{prefix}", "203.0.113.61", ok=True) == 200
 
 
 async def test_a_good_login_clears_the_username(
@@ -340,17 +369,22 @@ async def test_round_trips_of_a_login(redis_single: RedisServer) -> None:
         redis_single.url, connection_class=CountingConnection
     )
     client = redis.asyncio.Redis(connection_pool=pool)
-    guard = LoginGuard(guard_config(f"guard-{uuid.uuid4().hex[:8]}:"), client)
+    guard = LoginGuard(
+        guard_config(f"guard-{uuid.uuid4().hex[:8]}:", login_max_failures_per_username=1), client
+    )
+    other = LoginGuard(guard_config(guard.config.redis_key_prefix), client)
     try:
-        await attempt(guard, "warm-up", "203.0.113.7")  # scripts loaded, connection open
+        await attempt(guard, "warm-up", "203.0.113.7", ok=True)  # scripts loaded, connected
 
-        async def trips(ok: bool) -> int:
+        async def trips(guard: LoginGuard, username: str, ok: bool, status: int) -> int:
             before = CountingConnection.writes
-            await attempt(guard, f"frank-{ok}", "203.0.113.7", ok=ok)
+            assert await attempt(guard, username, "203.0.113.7", ok=ok) == status
             return CountingConnection.writes - before
 
-        assert await trips(False) == 1  # check; the failure sends nothing
-        assert await trips(True) == 2  # check; then DEL + give_back in one pipeline
+        assert await trips(guard, "frank", True, 200) == 1  # the success's pipeline
+        assert await trips(guard, "frank", False, 401) == 1  # the failure's (locks frank)
+        assert await trips(other, "frank", True, 429) == 1  # refused by Redis
+        assert await trips(other, "frank", False, 429) == 0  # refused by check: known now
     finally:
         await client.aclose()
         await pool.disconnect()

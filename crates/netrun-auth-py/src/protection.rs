@@ -1,12 +1,11 @@
 //! Login protection bindings: the guard's rules (subject ids, key names, script
-//! arguments, the verdict of an attempt), the one-process memory guard and the Redis
-//! scripts. Conversions only: the rule is the engine's `protection` module.
+//! arguments, the verdict of an outcome, the cache of known lockouts), the one-process
+//! memory guard and the Redis scripts. Conversions only: the rule is the engine's `protection` module.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use netrun_auth::protection::{
-    scripts, verdict, Count, Failure, Guard, LockoutPolicy, MemoryGuard, SubjectHasher, Subjects,
-    Verdict,
+    scripts, Count, Guard, LockoutPolicy, MemoryGuard, SubjectHasher, Subjects, Verdict,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -26,13 +25,9 @@ pub struct PyLoginSubjects(Subjects);
 #[pyclass(frozen, module = "netrun_auth._core", name = "MemoryLoginGuard")]
 pub struct PyMemoryLoginGuard(MemoryGuard);
 
-/// What a login attempt gets: admitted (check the password) or refused (429).
+/// What a login's outcome gets: recorded (answer it) or refused (429).
 #[pyclass(frozen, module = "netrun_auth._core", name = "LoginVerdict")]
 pub struct PyLoginVerdict(Verdict);
-
-fn failure_tuple(failure: Failure) -> (bool, Option<u64>) {
-    (failure.locked_now, failure.retry_after)
-}
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -99,67 +94,52 @@ impl PyLoginGuardCore {
         (user.to_array(), ip.to_array())
     }
 
-    /// ARGV of the `count_attempt` script for the username (`ip=False`) or the IP.
-    fn script_args(&self, ip: bool) -> Vec<u64> {
-        self.0.policy.script_args(ip)
+    /// ARGV of the `failed` script for the username (`ip=False`) or the IP.
+    fn failed_args(&self, ip: bool) -> Vec<u64> {
+        self.0.policy.failed_args(ip)
     }
 
-    /// ARGV of the `give_back` script for a subject kind and the strike to give back.
-    fn give_back_args(&self, ip: bool, strike: u32) -> [u64; 3] {
-        self.0.policy.give_back_args(ip, strike)
+    /// ARGV of the `succeeded` script for the username (`ip=False`) or the IP.
+    fn succeeded_args(&self, ip: bool) -> [u64; 1] {
+        self.0.policy.succeeded_args(ip)
     }
 
-    /// The verdict of an attempt from the `count_attempt` replies of its username and IP.
-    fn verdict(&self, username: [i64; 3], ip: [i64; 3]) -> PyLoginVerdict {
-        PyLoginVerdict(verdict(Count::from_reply(username), Count::from_reply(ip)))
-    }
-
-    /// A failure recorded on its own, from the `count_attempt` replies:
-    /// `(locked_now, retry_after or None)`.
-    fn failure(&self, username: [i64; 3], ip: [i64; 3]) -> (bool, Option<u64>) {
-        failure_tuple(Failure::of(
+    /// The verdict of an outcome from the `failed`/`succeeded` replies of its username
+    /// and IP; the lockouts they report are remembered for `known_lockout`.
+    fn verdict(
+        &self,
+        subjects: &PyLoginSubjects,
+        username: [i64; 3],
+        ip: [i64; 3],
+    ) -> PyLoginVerdict {
+        PyLoginVerdict(self.0.verdict(
+            &subjects.0,
             Count::from_reply(username),
             Count::from_reply(ip),
+            now_ms(),
         ))
+    }
+
+    /// Seconds until either subject's lockout ends, as learned from earlier replies
+    /// (`None`: none known). No I/O.
+    fn known_lockout(&self, subjects: &PyLoginSubjects) -> Option<u64> {
+        self.0.known_lockout(&subjects.0, now_ms())
     }
 }
 
 #[pymethods]
 impl PyLoginVerdict {
-    /// Whether the attempt may go on to the password check.
+    /// A subject was locked when the outcome arrived: answer 429, reveal nothing.
     #[getter]
-    fn admitted(&self) -> bool {
-        matches!(self.0, Verdict::Admitted(_))
+    fn refused(&self) -> bool {
+        matches!(self.0, Verdict::Refused { .. })
     }
 
-    /// Refused: seconds to wait (the `Retry-After`); admitted: the lockout this attempt
+    /// Refused: seconds to wait (the `Retry-After`); recorded: the lockout this failure
     /// started (it reached a threshold), else `None`.
     #[getter]
     fn retry_after(&self) -> Option<u64> {
-        match self.0 {
-            Verdict::Admitted(a) => a.lockout_started,
-            Verdict::Refused(r) => Some(r.retry_after),
-        }
-    }
-
-    /// Admitted: the strike of the IP lockout this attempt started (0: none), for the
-    /// success to give back; refused: `None`.
-    #[getter]
-    fn ip_strike(&self) -> Option<u32> {
-        match self.0 {
-            Verdict::Admitted(a) => Some(a.ip_strike),
-            Verdict::Refused(_) => None,
-        }
-    }
-
-    /// Refused: the strikes to give back `(username, ip)`, `None` where that subject
-    /// counted nothing; admitted: `(None, None)`.
-    #[getter]
-    fn give_back(&self) -> (Option<u32>, Option<u32>) {
-        match self.0 {
-            Verdict::Admitted(_) => (None, None),
-            Verdict::Refused(r) => (r.give_back_username, r.give_back_ip),
-        }
+        self.0.retry_after()
     }
 
     fn __repr__(&self) -> String {
@@ -206,21 +186,20 @@ impl PyMemoryLoginGuard {
             .map_err(to_py_err)
     }
 
-    /// Count an attempt against both subjects, atomically (refused while locked).
-    fn attempt(&self, subjects: &PyLoginSubjects) -> PyLoginVerdict {
-        PyLoginVerdict(self.0.attempt(&subjects.0, now_ms()))
+    /// Seconds until either subject's lockout ends, `None` when neither is locked.
+    fn check(&self, subjects: &PyLoginSubjects) -> Option<u64> {
+        self.0.check(&subjects.0, now_ms())
     }
 
-    /// Record a failure no attempt counted: `(locked_now, retry_after or None)`.
-    fn failed(&self, subjects: &PyLoginSubjects) -> (bool, Option<u64>) {
-        failure_tuple(self.0.failed(&subjects.0, now_ms()))
+    /// Record a failure, atomically (refused while either subject is locked).
+    fn failed(&self, subjects: &PyLoginSubjects) -> PyLoginVerdict {
+        PyLoginVerdict(self.0.failed(&subjects.0, now_ms()))
     }
 
-    /// Record a success: the username's counters are cleared; `ip_strike` (from the
-    /// attempt's verdict) gives the IP its attempt back, `None` leaves the IP alone.
-    #[pyo3(signature = (subjects, ip_strike))]
-    fn succeeded(&self, subjects: &PyLoginSubjects, ip_strike: Option<u32>) {
-        self.0.succeeded(&subjects.0, ip_strike, now_ms());
+    /// Record a success, atomically (refused while either subject is locked; else the
+    /// username's counters are cleared).
+    fn succeeded(&self, subjects: &PyLoginSubjects) -> PyLoginVerdict {
+        PyLoginVerdict(self.0.succeeded(&subjects.0, now_ms()))
     }
 
     fn __len__(&self) -> usize {
@@ -232,7 +211,7 @@ impl PyMemoryLoginGuard {
 #[pyfunction]
 pub fn login_guard_scripts() -> [(&'static str, &'static str); 2] {
     [
-        ("count_attempt", scripts::COUNT_ATTEMPT),
-        ("give_back", scripts::GIVE_BACK),
+        ("failed", scripts::FAILED),
+        ("succeeded", scripts::SUCCEEDED),
     ]
 }

@@ -105,9 +105,9 @@ impl LockoutPolicy {
         }
     }
 
-    /// The arguments of [`super::scripts::COUNT_ATTEMPT`] for a subject kind:
-    /// threshold, window, strike memory, then the schedule.
-    pub fn script_args(&self, ip: bool) -> Vec<u64> {
+    /// The arguments of [`super::scripts::FAILED`] for a subject kind: threshold,
+    /// window, strike memory, then the schedule.
+    pub fn failed_args(&self, ip: bool) -> Vec<u64> {
         let mut args = vec![
             u64::from(self.threshold(ip)),
             self.window_seconds,
@@ -117,14 +117,11 @@ impl LockoutPolicy {
         args
     }
 
-    /// The arguments of [`super::scripts::GIVE_BACK`] for a subject kind: the strike the
-    /// attempt started (0: none), threshold, window.
-    pub fn give_back_args(&self, ip: bool, strike: u32) -> [u64; 3] {
-        [
-            u64::from(strike),
-            u64::from(self.threshold(ip)),
-            self.window_seconds,
-        ]
+    /// The arguments of [`super::scripts::SUCCEEDED`] for a subject kind: whether a
+    /// success clears the subject's counters (the username's: yes; the IP's: no, so one
+    /// valid account cannot reset the counter of the address an attacker guesses from).
+    pub fn succeeded_args(&self, ip: bool) -> [u64; 1] {
+        [u64::from(!ip)]
     }
 }
 
@@ -147,10 +144,10 @@ mod tests {
         assert_eq!(p.lockout_seconds(7), 3600);
         assert_eq!(p.lockout_seconds(u32::MAX), 3600);
         assert_eq!(p.schedule(), vec![60, 120, 240, 480, 960, 1920, 3600]);
-        assert_eq!(p.script_args(false)[..3], [5, 900, 3600]);
-        assert_eq!(p.script_args(true)[0], 50);
-        assert_eq!(p.give_back_args(false, 2), [2, 5, 900]);
-        assert_eq!(p.give_back_args(true, 0), [0, 50, 900]);
+        assert_eq!(p.failed_args(false)[..3], [5, 900, 3600]);
+        assert_eq!(p.failed_args(true)[0], 50);
+        assert_eq!(p.succeeded_args(false), [1]);
+        assert_eq!(p.succeeded_args(true), [0]);
     }
 
     #[test]

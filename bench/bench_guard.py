@@ -346,7 +346,7 @@ def main() -> int:
     args = parser.parse_args()
     with redis_url(args.redis) as url:
         asyncio.run(main_async(args, url))
-    print(f"\nfigures: {record('bench_guard', FIGURES)}")
+    print(f"\nfigures: {record('guard', FIGURES)}")
     return 0
 
 

@@ -29,6 +29,8 @@ import sys
 import time
 from collections.abc import Callable
 
+from _results import Figure, record
+
 from netrun_testing.ports import free_port, wait_for_port
 
 PASSWORD = "correct horse battery staple"
@@ -46,6 +48,9 @@ def _timed(fn: Callable[[], object], rounds: int) -> list[float]:
 
 def _ms(xs: list[float]) -> str:
     return f"median {statistics.median(xs) * 1e3:6.2f} ms  min {min(xs) * 1e3:6.2f} ms"
+
+
+FIGURES: list[Figure] = []
 
 
 def bench_hashing(rounds: int) -> None:
@@ -74,6 +79,20 @@ def bench_hashing(rounds: int) -> None:
         print(f"{op:6}  netrun-auth  {_ms(results[o])}")
         print(f"{op:6}  argon2-cffi  {_ms(results[t])}")
         print(f"{op:6}  argon2-cffi / netrun-auth (median) = {ratio:.2f}x")
+        FIGURES.append(
+            Figure(
+                section="Passwords (argon2id)",
+                name=f"argon2id {op} (m={M} KiB, t={T}, p={P})",
+                value=round(statistics.median(results[o]) * 1e3, 2),
+                unit="ms",
+                peer="argon2-cffi",
+                peer_value=round(statistics.median(results[t]) * 1e3, 2),
+                ratio=round(ratio, 2),
+                goal="not slower",
+                met=ratio >= 0.95,
+                note=f"median of {rounds} interleaved rounds{_load()}",
+            )
+        )
 
 
 # -- server --------------------------------------------------------------------
@@ -233,7 +252,7 @@ def main() -> None:
     if args.serve:
         serve(args.serve)
         return
-    load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    load = _load()
     print(
         f"# {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, {platform.machine()}{load}"
@@ -241,6 +260,11 @@ def main() -> None:
     bench_hashing(rounds=10 if args.quick else 40)
     bench_server(logins=50)
     bench_rbac(n=20_000 if args.quick else 200_000)
+    print(f"figures: {record('password', FIGURES)}")
+
+
+def _load() -> str:
+    return ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 if __name__ == "__main__":

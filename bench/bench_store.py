@@ -3,7 +3,7 @@
     python bench/bench_store.py                       # starts its own redis-server
     python bench/bench_store.py --redis redis://host:6379/0 --seconds 3
 
-Every figure is ``JWTManager.verify`` (signature and claims in the Rust engine, with its
+Every figure is the seed's ``await JWTManager.validate_token`` (signature and claims in the Rust engine, with its
 verified-token cache, then the store's revocation check) on a pool of live access tokens,
 in one asyncio event loop. "Redis sequential" awaits each validation before the next (one
 request at a time: latency-bound); "Redis concurrent" keeps ``--concurrency`` in flight, as
@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import time
 from collections.abc import Awaitable, Callable
 
 import redis.asyncio
+from _results import Figure, record
 from _setup import bench_config, redis_url
 
 from netrun_auth import JWTManager, MemoryStore, _core
@@ -85,15 +87,19 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, float]:
             for i in range(args.tokens)
         ]
         for token in tokens:  # warm every cache and connection
-            await in_redis.verify(token)
+            await in_redis.validate_token(token)
         rates: dict[str, float] = {}
         rates["engine only (no store)"] = await rate_sequential(
-            engine_only.verify, tokens, args.seconds
+            engine_only.validate_token, tokens, args.seconds
         )
-        rates["in-memory store"] = await rate_sequential(memory.verify, tokens, args.seconds)
-        rates["Redis, sequential"] = await rate_sequential(in_redis.verify, tokens, args.seconds)
+        rates["in-memory store"] = await rate_sequential(
+            memory.validate_token, tokens, args.seconds
+        )
+        rates["Redis, sequential"] = await rate_sequential(
+            in_redis.validate_token, tokens, args.seconds
+        )
         rates[f"Redis, {args.concurrency} concurrent"] = await rate_concurrent(
-            in_redis.verify, tokens, args.seconds, args.concurrency
+            in_redis.validate_token, tokens, args.seconds, args.concurrency
         )
         return rates
     finally:
@@ -117,6 +123,22 @@ def main() -> None:
     print(f"{'':32} {'validations/s':>14} {'vs engine only':>15}")
     for name, rate in rates.items():
         print(f"{name:32} {rate:14,.0f} {rate / base:14.1%}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    figures = [
+        Figure(
+            section="Store: validations per second in one process",
+            name=f"validate_token, {name}",
+            value=round(rate),
+            unit="validations/s",
+            peer="engine only (no store)",
+            peer_value=round(base),
+            ratio=round(rate / base, 3),
+            note=f"{args.tokens} EdDSA tokens, {args.seconds:g} s each; load average {load}",
+        )
+        for name, rate in rates.items()
+        if name != "engine only (no store)"
+    ]
+    print(f"figures: {record('store', figures)}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ SCRIPTS = {
     "store": "bench/bench_store.py",
     "guard": "bench/bench_guard.py",
     "oidc": "bench/bench_oidc.py",
+    "redis_wait": "bench/bench_redis_wait.py",
     "http": "bench/http/run.py",
     "axum": "bench/axum/run.py",
     "soak": "bench/soak.py",

@@ -60,6 +60,9 @@ def settings(keypair: tuple[str, str]) -> dict[str, str]:
         "NETRUN_AUTH_JWT_PUBLIC_KEY": public,
         "NETRUN_AUTH_REDIS_KEY_PREFIX": f"netrun-rust-test-{os.getpid()}:",
         "NETRUN_AUTH_REDIS_TIMEOUT_SECONDS": "2.0",
+        # Strict per-request checks: these tests assert the very next request after a
+        # logout in the other language (the mirror, on by default, is tested on its own).
+        "NETRUN_AUTH_REDIS_LOCAL_MIRROR": "false",
     }
 
 

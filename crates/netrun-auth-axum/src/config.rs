@@ -91,9 +91,11 @@ pub struct AuthConfig {
     pub redis_key_prefix: String,
     /// Bound of each store operation, in seconds, 0 < t <= 30. Default 0.5.
     pub redis_timeout_seconds: f64,
-    /// Opt in: a [`RedisStore`](crate::RedisStore) keeps a local mirror of the revocation
-    /// keys, kept current by Redis pub/sub, and decides validations from it while it is
-    /// live (no round trip); the Python `redis_local_mirror`. Default false.
+    /// A [`RedisStore`](crate::RedisStore) keeps a local mirror of the revocation keys,
+    /// kept current by Redis pub/sub, and decides validations from it while it is live
+    /// (no round trip; Redis, failing closed, while it is not); the Python
+    /// `redis_local_mirror`. Default true, as in Python; false: one round trip per
+    /// validation (strict).
     pub redis_local_mirror: bool,
     /// Paths where a bad token is ignored; an entry ending in `*` is a prefix.
     pub public_paths: Vec<String>,
@@ -144,7 +146,7 @@ impl Default for AuthConfig {
             redis_url: "redis://localhost:6379/0".into(),
             redis_key_prefix: "netrun:".into(),
             redis_timeout_seconds: 0.5,
-            redis_local_mirror: false,
+            redis_local_mirror: true,
             public_paths: DEFAULT_PUBLIC_PATHS.map(String::from).to_vec(),
             auth_cookie_name: None,
             password_argon2_memory_kib: default_of("password_argon2_memory_kib"),
@@ -210,19 +212,7 @@ impl AuthConfig {
         vars: impl IntoIterator<Item = (String, String)>,
         dotenv: Option<&Path>,
     ) -> Result<Self, ConfigError> {
-        let mut values: HashMap<String, String> = HashMap::new();
-        if let Some(path) = dotenv.filter(|p| p.is_file()) {
-            let entries = dotenvy::from_path_iter(path)
-                .map_err(|e| ConfigError(format!(".env: cannot read {}: {e}", path.display())))?;
-            for entry in entries {
-                let (name, value) =
-                    entry.map_err(|e| ConfigError(format!(".env: {}: {e}", path.display())))?;
-                put_prefixed(&mut values, &name, value);
-            }
-        }
-        for (name, value) in vars {
-            put_prefixed(&mut values, &name, value);
-        }
+        let values = gather(ENV_PREFIX, vars, dotenv)?;
         let mut config = AuthConfig::default();
         let mut problems = Vec::new();
         config.read(&values, &mut problems);
@@ -461,11 +451,32 @@ fn finish<T>(value: T, problems: Vec<String>) -> Result<T, ConfigError> {
 }
 
 /// Keep `NETRUN_AUTH_<NAME>` (any case) as `<name>`.
-fn put_prefixed(values: &mut HashMap<String, String>, name: &str, value: String) {
-    let upper = name.to_ascii_uppercase();
-    if let Some(setting) = upper.strip_prefix(ENV_PREFIX) {
-        values.insert(setting.to_ascii_lowercase(), value);
+/// The settings named `<prefix><NAME>` (case-insensitive) in this `.env` file (if it
+/// exists), then in these variables (which win), by lower-case `name`.
+pub(crate) fn gather(
+    prefix: &str,
+    vars: impl IntoIterator<Item = (String, String)>,
+    dotenv: Option<&Path>,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let mut values = HashMap::new();
+    let mut put = |name: &str, value: String| {
+        if let Some(setting) = name.to_ascii_uppercase().strip_prefix(prefix) {
+            values.insert(setting.to_ascii_lowercase(), value);
+        }
+    };
+    if let Some(path) = dotenv.filter(|p| p.is_file()) {
+        let entries = dotenvy::from_path_iter(path)
+            .map_err(|e| ConfigError(format!(".env: cannot read {}: {e}", path.display())))?;
+        for entry in entries {
+            let (name, value) =
+                entry.map_err(|e| ConfigError(format!(".env: {}: {e}", path.display())))?;
+            put(&name, value);
+        }
     }
+    for (name, value) in vars {
+        put(&name, value);
+    }
+    Ok(values)
 }
 
 pub(crate) fn comma_list(value: &str) -> Vec<String> {
@@ -624,6 +635,7 @@ mod tests {
         assert_eq!(config.access_token_ttl_seconds(), 900);
         assert_eq!(config.refresh_token_ttl_seconds(), 30 * 86400);
         assert_eq!(config.public_paths[0], "/health");
+        assert!(config.redis_local_mirror, "on by default, as in Python");
     }
 
     #[test]
@@ -632,7 +644,7 @@ mod tests {
             vars(&[
                 ("netrun_auth_jwt_issuer", "iss"),
                 ("NETRUN_AUTH_PUBLIC_PATHS", " /a, /b* ,,"),
-                ("NETRUN_AUTH_REDIS_LOCAL_MIRROR", "yes"),
+                ("NETRUN_AUTH_REDIS_LOCAL_MIRROR", "no"),
                 ("OTHER", "x"),
             ]),
             None,
@@ -640,7 +652,7 @@ mod tests {
         .unwrap();
         assert_eq!(config.jwt_issuer.as_deref(), Some("iss"));
         assert_eq!(config.public_paths, ["/a", "/b*"]);
-        assert!(config.redis_local_mirror);
+        assert!(!config.redis_local_mirror);
     }
 
     #[test]

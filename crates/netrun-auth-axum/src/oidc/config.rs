@@ -2,12 +2,11 @@
 //! [`AzureAdConfig`] (the Python `AzureADConfig`, from the same `NETRUN_AUTH_AZURE_*`
 //! variables and `.env`).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use netrun_auth::oidc::issuer::is_guid;
 
-use crate::config::{comma_list, parse_bool, ConfigError};
+use crate::config::{comma_list, gather, parse_bool, ConfigError};
 
 /// Default of [`OidcConfig::http_timeout_seconds`] (also Entra's).
 pub(crate) const DEFAULT_HTTP_TIMEOUT_SECONDS: f64 = 10.0;
@@ -160,25 +159,7 @@ impl AzureAdConfig {
         vars: impl IntoIterator<Item = (String, String)>,
         dotenv: Option<&Path>,
     ) -> Result<Self, ConfigError> {
-        const PREFIX: &str = "NETRUN_AUTH_AZURE_";
-        let mut values: HashMap<String, String> = HashMap::new();
-        let mut put = |name: &str, value: String| {
-            if let Some(setting) = name.to_ascii_uppercase().strip_prefix(PREFIX) {
-                values.insert(setting.to_ascii_lowercase(), value);
-            }
-        };
-        if let Some(path) = dotenv.filter(|p| p.is_file()) {
-            let entries = dotenvy::from_path_iter(path)
-                .map_err(|e| ConfigError(format!(".env: cannot read {}: {e}", path.display())))?;
-            for entry in entries {
-                let (name, value) =
-                    entry.map_err(|e| ConfigError(format!(".env: {}: {e}", path.display())))?;
-                put(&name, value);
-            }
-        }
-        for (name, value) in vars {
-            put(&name, value);
-        }
+        let values = gather("NETRUN_AUTH_AZURE_", vars, dotenv)?;
         let mut problems = Vec::new();
         let mut required = |name: &str| match values.get(name) {
             Some(value) => value.clone(),

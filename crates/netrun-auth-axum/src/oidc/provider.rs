@@ -16,9 +16,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use http::StatusCode;
+use netrun_auth::oidc::claims::UserMapping;
 use netrun_auth::oidc::discovery::{is_allowed_url, MAX_DISCOVERY_BYTES};
 use netrun_auth::oidc::issuer::{is_guid, TENANT_PLACEHOLDER};
-use netrun_auth::oidc::claims::UserMapping;
 use netrun_auth::oidc::{Decision, Discovery, OidcClaims, OidcVerifier, PolicyConfig, Ticket};
 use netrun_auth::{Algorithm, Claims, Error as EngineError, TokenType};
 use serde_json::Value;
@@ -207,7 +207,7 @@ impl OidcProvider {
 
     fn build(
         config: OidcConfig,
-            entra: Option<Entra>,
+        entra: Option<Entra>,
         issuers: Vec<Issuer>,
         client: reqwest::Client,
     ) -> Result<Self, ConfigError> {
@@ -609,4 +609,3 @@ impl Inner {
         )
     }
 }
-

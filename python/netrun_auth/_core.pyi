@@ -483,6 +483,16 @@ class OidcVerifier:
     @property
     def max_jwks_bytes(self) -> int: ...
 
+@final
+class OidcRouter:
+    """Several issuers' verifiers: a token routed by ``iss`` and verified, one payload parse."""
+
+    def __new__(cls, verifiers: list[OidcVerifier]) -> OidcRouter: ...
+    def verify(self, token: str) -> tuple[int, OidcClaims] | None:
+        """``(index, claims)`` verified by ``verifiers[index]``; ``None``: no issuer matches.
+
+        Raises like :meth:`OidcVerifier.verify` (``unknown_key`` included)."""
+
 def parse_discovery(
     body: bytes, expected_issuer: str | None = None, allow_http: bool = False
 ) -> dict[str, str | None]:

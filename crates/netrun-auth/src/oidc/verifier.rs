@@ -194,11 +194,7 @@ impl OidcVerifier {
     }
 
     /// The claims cached for `digest` (checked against `now`), if any.
-    pub(super) fn cached(
-        &self,
-        digest: &TokenDigest,
-        now: i64,
-    ) -> Option<Result<Arc<OidcClaims>>> {
+    pub(super) fn cached(&self, digest: &TokenDigest, now: i64) -> Option<Result<Arc<OidcClaims>>> {
         let cache = self.cache.as_ref()?;
         let claims = lock(cache).get(digest).cloned()?;
         Some(self.check_time(&claims, now).map(|()| claims))

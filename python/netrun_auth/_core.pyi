@@ -436,6 +436,7 @@ class OidcClaims:
     def attach(self, value: Any) -> Any:
         """Keep ``value`` with these claims in the verified-token cache; the first value wins."""
 
+@final
 class OidcVerifier:
     """One outside issuer: rules, parsed keys, and the JWKS fetch policy (sans I/O)."""
 

@@ -301,7 +301,27 @@ class OIDCProvider:
             raise TokenInvalidError("token is too large", code="token_too_large")
         if not self._discovered:
             await self._discover()
-        claims = await self._routed(token) if self._router is not None else None
+        claims: _core.OidcClaims | None = None
+        if self._router is not None:
+            # Several issuers, every one holding keys: the engine routes the token by its
+            # ``iss`` and verifies it with one parse of its payload (inline: the hot path).
+            try:
+                routed = self._router.verify(token)
+            except AuthenticationError as exc:
+                if not isinstance(exc, TokenInvalidError) or exc.code != "unknown_key":
+                    await self._poll(self._issuers)  # refused tokens keep the schedule too
+                    raise
+                routed = None  # an unknown kid: _verified fetches as the policy says
+            else:
+                if routed is None:
+                    await self._poll(self._issuers)
+                    raise TokenInvalidError("token issuer is not accepted", code="issuer_unknown")
+                index, claims = routed
+                issuer = self._issuers[index]
+                assert issuer.verifier is not None
+                action, ticket = issuer.verifier.poll(self._clock())
+                if action != "skip":  # a scheduled refresh, in the background
+                    await self._ensure_keys(issuer, action, ticket)
         if claims is None:
             claims = await self._verified(token)
         # The User of a token seen before was kept with its claims in the engine's
@@ -323,25 +343,6 @@ class OIDCProvider:
             await self._client.aclose()
 
     # -- internals ----------------------------------------------------------------------
-
-    async def _routed(self, token: str) -> _core.OidcClaims | None:
-        """Several issuers, every one holding keys: the engine routes the token by its
-        ``iss`` and verifies it with one parse of its payload. ``None``: a key is
-        unknown, left to :meth:`_verified` (which fetches as the policy says)."""
-        assert self._router is not None
-        try:
-            routed = self._router.verify(token)
-        except AuthenticationError as exc:
-            if isinstance(exc, TokenInvalidError) and exc.code == "unknown_key":
-                return None
-            await self._poll(self._issuers)  # refused tokens keep the schedule too
-            raise
-        if routed is None:
-            await self._poll(self._issuers)
-            raise TokenInvalidError("token issuer is not accepted", code="issuer_unknown")
-        index, claims = routed
-        await self._poll(self._issuers[index : index + 1])
-        return claims
 
     async def _poll(self, issuers: Sequence[_Issuer]) -> None:
         """Start the scheduled refreshes due (in the background: keys are held)."""

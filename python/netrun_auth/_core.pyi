@@ -438,6 +438,7 @@ class OidcClaims:
     def attach(self, value: Any) -> Any:
         """Keep ``value`` with these claims in the verified-token cache; the first value wins."""
 
+@final
 class OidcVerifier:
     """One outside issuer: rules, parsed keys, and the JWKS fetch policy (sans I/O)."""
 
@@ -484,6 +485,16 @@ class OidcVerifier:
     def issuer(self) -> str: ...
     @property
     def max_jwks_bytes(self) -> int: ...
+
+@final
+class OidcRouter:
+    """Several issuers' verifiers: a token routed by ``iss`` and verified, one payload parse."""
+
+    def __new__(cls, verifiers: list[OidcVerifier]) -> OidcRouter: ...
+    def verify(self, token: str) -> tuple[int, OidcClaims] | None:
+        """``(index, claims)`` verified by ``verifiers[index]``; ``None``: no issuer matches.
+
+        Raises like :meth:`OidcVerifier.verify` (``unknown_key`` included)."""
 
 def parse_discovery(
     body: bytes, expected_issuer: str | None = None, allow_http: bool = False

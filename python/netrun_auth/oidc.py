@@ -207,6 +207,7 @@ class OIDCProvider:
         self._background: set[asyncio.Task[None]] = set()
         self._discovered = False  # every discovery document read
         self._issuers: list[_Issuer] = self._make_issuers()
+        self._router: _core.OidcRouter | None = None  # see _make_router
         # Build the verifiers whose issuer is known now: bad settings fail here, not per request.
         for issuer in self._issuers:
             if issuer.expected_issuer is not None:
@@ -284,6 +285,7 @@ class OIDCProvider:
             if issuer.verifier is not None and issuer.discovery is not None:
                 with contextlib.suppress(IdentityProviderUnavailableError):
                     await self._ensure_keys(issuer)
+        self._make_router()
 
     async def validate_token(self, token: str) -> User:
         """Verify ``token`` and return its :class:`User`.
@@ -299,19 +301,29 @@ class OIDCProvider:
             raise TokenInvalidError("token is too large", code="token_too_large")
         if not self._discovered:
             await self._discover()
-        issuer = self._issuer_for(token)
-        verifier = issuer.verifier
-        assert verifier is not None
-        action, ticket = verifier.poll(self._clock())
-        if action != "skip" or not verifier.has_keys:  # the hot path awaits nothing
-            await self._ensure_keys(issuer, action, ticket)
-        try:
-            claims = verifier.verify(token)  # every time: keys, expiry (the engine caches)
-        except TokenInvalidError as exc:
-            if exc.code != "unknown_key":
-                raise
-            await self._on_unknown_kid(issuer, verifier)
-            claims = verifier.verify(token)
+        claims: _core.OidcClaims | None = None
+        if self._router is not None:
+            # Several issuers, every one holding keys: the engine routes the token by its
+            # ``iss`` and verifies it with one parse of its payload (inline: the hot path).
+            try:
+                routed = self._router.verify(token)
+            except AuthenticationError as exc:
+                if not isinstance(exc, TokenInvalidError) or exc.code != "unknown_key":
+                    await self._poll(self._issuers)  # refused tokens keep the schedule too
+                    raise
+                routed = None  # an unknown kid: _verified fetches as the policy says
+            else:
+                if routed is None:
+                    await self._poll(self._issuers)
+                    raise TokenInvalidError("token issuer is not accepted", code="issuer_unknown")
+                index, claims = routed
+                issuer = self._issuers[index]
+                assert issuer.verifier is not None
+                action, ticket = issuer.verifier.poll(self._clock())
+                if action != "skip":  # a scheduled refresh, in the background
+                    await self._ensure_keys(issuer, action, ticket)
+        if claims is None:
+            claims = await self._verified(token)
         # The User of a token seen before was kept with its claims in the engine's
         # verified-token cache (a User is deeply immutable; the cache forgets it when
         # the keys change).
@@ -331,6 +343,42 @@ class OIDCProvider:
             await self._client.aclose()
 
     # -- internals ----------------------------------------------------------------------
+
+    async def _poll(self, issuers: Sequence[_Issuer]) -> None:
+        """Start the scheduled refreshes due (in the background: keys are held)."""
+        for issuer in issuers:
+            verifier = issuer.verifier
+            assert verifier is not None
+            action, ticket = verifier.poll(self._clock())
+            if action != "skip":
+                await self._ensure_keys(issuer, action, ticket)
+
+    async def _verified(self, token: str) -> _core.OidcClaims:
+        """One issuer, or one without keys yet, or an unknown ``kid``: choose the issuer,
+        fetch keys when the policy says so, verify."""
+        issuer = self._issuer_for(token)
+        verifier = issuer.verifier
+        assert verifier is not None
+        action, ticket = verifier.poll(self._clock())
+        if action != "skip" or not verifier.has_keys:  # the hot path awaits nothing
+            await self._ensure_keys(issuer, action, ticket)
+        try:
+            claims = verifier.verify(token)  # every time: keys, expiry (the engine caches)
+        except TokenInvalidError as exc:
+            if exc.code != "unknown_key":
+                raise
+            await self._on_unknown_kid(issuer, verifier)
+            claims = verifier.verify(token)
+        self._make_router()
+        return claims
+
+    def _make_router(self) -> None:
+        """Once several issuers all hold keys, route their tokens in the engine."""
+        if self._router is not None or len(self._issuers) < 2:
+            return
+        verifiers = [i.verifier for i in self._issuers]
+        if all(v is not None and v.has_keys for v in verifiers):
+            self._router = _core.OidcRouter([v for v in verifiers if v is not None])
 
     def _issuer_for(self, token: str) -> _Issuer:
         if len(self._issuers) == 1 and self._issuers[0].verifier is not None:

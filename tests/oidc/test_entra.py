@@ -602,3 +602,30 @@ async def test_each_jwks_fetch_is_an_audit_event(
         assert jwks[1]["error_code"] == code
     else:
         assert jwks[1]["error_code"]  # the engine's code for a refused document
+
+
+async def test_routed_by_the_engine_once_both_issuers_hold_keys(
+    idp: EntraIdP, make_provider: Make
+) -> None:
+    """Entra's v1.0 and v2.0 issuers, both with keys: one engine parse routes each token
+    by its ``iss`` and verifies it. A forged signature is still refused, a foreign issuer
+    is ``issuer_unknown``, and the 12-24 h schedule still runs from the routed path."""
+    provider = make_provider(tenant_id="common", allowed_tenants=[TENANT])
+    await provider.start()
+    assert provider._router is not None, "both issuers hold keys after start"
+    assert (await provider.validate_token(idp.v2())).issuer == v2_issuer(TENANT)
+    assert (await provider.validate_token(idp.v1())).issuer.startswith("https://sts.windows.net/")
+    body, signature = idp.v2(uti="forged").rsplit(".", 1)
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw[7] ^= 1
+    forged = body + "." + base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+    assert (await rejected(provider, forged)).code == "invalid_signature"
+    assert (await rejected(provider, idp.v2(OTHER_TENANT))).code == "issuer_unknown"
+    assert (await rejected(provider, idp.v2(exp=1))).code == "token_expired"
+    fetches = idp.jwks_fetches()
+    now = [provider._clock() + 24 * 3600 + 1]
+    provider._clock = lambda: now[0]
+    await provider.validate_token(idp.v2(uti="due"))
+    for task in list(provider._background):
+        await task
+    assert idp.jwks_fetches() == fetches + 1, "the due refresh of the v2.0 issuer ran"

@@ -34,6 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(issuer::peek_issuer, m)?)?;
     // Outside OpenID Connect issuers
     m.add_class::<oidc::PyOidcVerifier>()?;
+    m.add_class::<oidc::PyOidcRouter>()?;
     m.add_class::<oidc::PyOidcClaims>()?;
     m.add_function(wrap_pyfunction!(oidc::parse_discovery, m)?)?;
     // Revocation

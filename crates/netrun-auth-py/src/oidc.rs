@@ -1,4 +1,4 @@
-//! `OidcVerifier`, `OidcClaims`, `parse_discovery`: outside OpenID Connect issuers.
+//! `OidcVerifier`, `OidcRouter`, `OidcClaims`, `parse_discovery`: outside OpenID Connect issuers.
 //!
 //! Conversion only: the rules (verification, tenant templates, JWKS fetch policy)
 //! live in `netrun_auth::oidc`. Python does the HTTP and hands the bodies back.
@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use netrun_auth::oidc::{
-    Decision, Discovery, OidcClaims, OidcConfig, OidcVerifier, PolicyConfig, Ticket, UserMapping,
+    verify_routed_now, Decision, Discovery, OidcClaims, OidcConfig, OidcVerifier, PolicyConfig,
+    Ticket, UserMapping,
 };
 use netrun_auth::{Algorithm, Error};
 use pyo3::intern;
@@ -20,6 +21,11 @@ use crate::text::{strings, Text, TextBytes};
 /// One outside issuer: its rules, its parsed keys and its JWKS fetch policy.
 #[pyclass(frozen, module = "netrun_auth._core", name = "OidcVerifier")]
 pub struct PyOidcVerifier(OidcVerifier);
+
+/// Several issuers' verifiers: a token is routed by its `iss` and verified by the
+/// chosen one, with one parse of its payload (`netrun_auth::oidc::verify_routed`).
+#[pyclass(frozen, module = "netrun_auth._core", name = "OidcRouter")]
+pub struct PyOidcRouter(Vec<Py<PyOidcVerifier>>);
 
 /// Verified claims of an outside token (immutable), and the `User` built from them
 /// once (`attach`), shared by every later verification of the same token.
@@ -185,6 +191,32 @@ impl PyOidcVerifier {
 
     fn __repr__(&self) -> String {
         format!("OidcVerifier(issuer={:?})", self.0.config().issuer)
+    }
+}
+
+#[pymethods]
+impl PyOidcRouter {
+    #[new]
+    fn new(verifiers: Vec<Py<PyOidcVerifier>>) -> Self {
+        PyOidcRouter(verifiers)
+    }
+
+    /// `(index, claims)`: verified by `verifiers[index]`, the one whose issuer the
+    /// token's `iss` names; `None` when no verifier's issuer is named. The GIL is
+    /// released meanwhile.
+    fn verify(
+        &self,
+        py: Python<'_>,
+        token: TextBytes<'_>,
+    ) -> PyResult<Option<(usize, PyOidcClaims)>> {
+        let verifiers: Vec<&OidcVerifier> = self.0.iter().map(|v| &v.get().0).collect();
+        py.detach(|| verify_routed_now(&verifiers, token.0.as_ref()))
+            .map_err(to_py_err)
+            .map(|routed| routed.map(|(index, claims)| (index, PyOidcClaims(claims))))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OidcRouter({} issuers)", self.0.len())
     }
 }
 

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
 /// Parse `bytes` as one JSON object with unique keys.
@@ -76,11 +77,12 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
+            // One lookup per key: the slot found vacant is the one filled.
+            let Entry::Vacant(slot) = map.entry(key) else {
                 return Err(de::Error::custom("duplicate key"));
-            }
+            };
             let Strict(value) = access.next_value()?;
-            map.insert(key, value);
+            slot.insert(value);
         }
         Ok(Value::Object(map))
     }

@@ -85,11 +85,37 @@ impl<'t> Compact<'t> {
 
     /// Verify the signature with `key`, then decode the payload's JSON object.
     pub fn verify_with(&self, key: &VerifyingKey) -> Result<Map<String, Value>> {
-        let signature = base64url::decode(self.signature)
-            .ok_or(Error::Malformed("signature is not base64url"))?;
-        key.verify(self.algorithm, self.signing_input.as_bytes(), &signature)?;
-        base64url::decode(self.payload)
-            .and_then(|bytes| json::parse_object(&bytes))
+        self.verify_signature(key)?;
+        payload_object(self.payload)
             .ok_or(Error::Malformed("payload is not base64url-encoded JSON"))
     }
+
+    /// Verify the signature with `key` only (the payload was decoded by the caller,
+    /// e.g. with [`unverified_payload`], and must not be trusted before this succeeds).
+    pub fn verify_signature(&self, key: &VerifyingKey) -> Result<()> {
+        let signature = base64url::decode(self.signature)
+            .ok_or(Error::Malformed("signature is not base64url"))?;
+        key.verify(self.algorithm, self.signing_input.as_bytes(), &signature)
+    }
+}
+
+/// The payload of a three-segment `token`, decoded and strictly parsed but NOT
+/// verified: `None` when it is not three segments or the payload is not a
+/// base64url JSON object. For routing a token to its verifier (by `iss`) with the
+/// same parse that verifier then uses once the signature verified.
+pub fn unverified_payload(token: &str) -> Option<Map<String, Value>> {
+    let mut segments = token.split('.');
+    let (Some(_header), Some(payload), Some(_signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return None;
+    };
+    payload_object(payload)
+}
+
+fn payload_object(payload: &str) -> Option<Map<String, Value>> {
+    base64url::decode(payload).and_then(|bytes| json::parse_object(&bytes))
 }

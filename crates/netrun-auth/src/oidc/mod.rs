@@ -12,12 +12,14 @@
 //! - [`issuer`]: the `iss` rule: exact, or a `{tenantid}` template filled from `tid`.
 //! - [`claims`]: the claims of an outside token (`sub`, `oid`, `tid`, `roles`, `scp`, `acct`, `idp`).
 //! - [`verifier`]: [`OidcVerifier`], which puts them together.
+//! - [`router`]: [`verify_routed`]: several issuers, one payload parse routes and verifies.
 
 pub mod claims;
 pub mod discovery;
 pub mod issuer;
 pub mod keyset;
 pub mod policy;
+pub mod router;
 pub mod verifier;
 
 pub use claims::{OidcClaims, UserFields, UserMapping};
@@ -25,6 +27,7 @@ pub use discovery::Discovery;
 pub use issuer::IssuerRule;
 pub use keyset::KeySet;
 pub use policy::{Decision, JwksPolicy, PolicyConfig, Ticket};
+pub use router::{verify_routed, verify_routed_now};
 pub use verifier::{OidcConfig, OidcVerifier};
 
 use crate::error::Error;

@@ -167,29 +167,12 @@ impl OidcVerifier {
 
     /// Verify `token` (its bytes: a compact JWS is ASCII) at `now` (seconds since the epoch).
     pub fn verify<T: AsRef<[u8]> + ?Sized>(&self, token: &T, now: i64) -> Result<Arc<OidcClaims>> {
-        let token = token.as_ref();
-        if token.len() > self.config.max_token_bytes {
-            return Err(Error::TokenTooLarge {
-                max: self.config.max_token_bytes,
-            });
-        }
-        let token = std::str::from_utf8(token)
-            .ok()
-            .filter(|t| t.is_ascii())
-            .ok_or(Error::Malformed("token is not ASCII"))?;
+        let token = self.checked_text(token.as_ref())?;
         let digest = VerifiedCache::digest(token);
-        if let Some(cache) = &self.cache {
-            let hit = lock(cache).get(&digest).cloned();
-            if let Some(claims) = hit {
-                self.check_time(&claims, now)?;
-                return Ok(claims);
-            }
+        if let Some(hit) = self.cached(&digest, now) {
+            return hit;
         }
-        let claims = Arc::new(self.verify_uncached(token, now)?);
-        if let Some(cache) = &self.cache {
-            lock(cache).put(digest, claims.clone());
-        }
-        Ok(claims)
+        self.verify_fresh(token, digest, None, now)
     }
 
     /// Verify `token` now.
@@ -197,14 +180,67 @@ impl OidcVerifier {
         self.verify(token, claims::now())
     }
 
-    fn verify_uncached(&self, token: &str, now: i64) -> Result<OidcClaims> {
+    /// `token` as text, within this issuer's size cap and ASCII.
+    pub(super) fn checked_text<'t>(&self, token: &'t [u8]) -> Result<&'t str> {
+        if token.len() > self.config.max_token_bytes {
+            return Err(Error::TokenTooLarge {
+                max: self.config.max_token_bytes,
+            });
+        }
+        std::str::from_utf8(token)
+            .ok()
+            .filter(|t| t.is_ascii())
+            .ok_or(Error::Malformed("token is not ASCII"))
+    }
+
+    /// The claims cached for `digest` (checked against `now`), if any.
+    pub(super) fn cached(&self, digest: &TokenDigest, now: i64) -> Option<Result<Arc<OidcClaims>>> {
+        let cache = self.cache.as_ref()?;
+        let claims = lock(cache).get(digest).cloned()?;
+        Some(self.check_time(&claims, now).map(|()| claims))
+    }
+
+    /// Verify a token not in the cache, and cache it. `payload`: its payload already
+    /// decoded by the caller (unverified: used only once the signature verified).
+    pub(super) fn verify_fresh(
+        &self,
+        token: &str,
+        digest: TokenDigest,
+        payload: Option<Map<String, Value>>,
+        now: i64,
+    ) -> Result<Arc<OidcClaims>> {
+        let claims = Arc::new(self.verify_uncached(token, payload, now)?);
+        if let Some(cache) = &self.cache {
+            lock(cache).put(digest, claims.clone());
+        }
+        Ok(claims)
+    }
+
+    /// Whether this issuer's rule accepts an unverified `iss` (routing only).
+    pub(super) fn rule(&self) -> &IssuerRule {
+        &self.rule
+    }
+
+    fn verify_uncached(
+        &self,
+        token: &str,
+        payload: Option<Map<String, Value>>,
+        now: i64,
+    ) -> Result<OidcClaims> {
         let jws = Compact::parse(token, &self.config.algorithms)?;
         self.check_typ(&jws.header)?;
         let keys = self.key_set();
         let key = keys
             .find(jws.kid()?, jws.algorithm)
             .ok_or(Error::UnknownKey)?;
-        let payload = jws.verify_with(&key.key)?;
+        // The signature first: nothing of the payload is trusted before it verifies.
+        let payload = match payload {
+            Some(payload) => {
+                jws.verify_signature(&key.key)?;
+                payload
+            }
+            None => jws.verify_with(&key.key)?,
+        };
         let claims = OidcClaims::from_payload(payload, &self.config.user)?;
         self.check_time(&claims, now)?;
         self.rule

@@ -122,7 +122,9 @@ async def test_a_single_node_fault_under_http_load(
                 assert single.process is not None
                 os.kill(single.process.pid, signal.SIGSTOP)
                 try:
-                    await asyncio.sleep(2.5)
+                    # Longer than the mirror's 2 s of silence (it is on by default) so
+                    # the checks go back to Redis and see the pause.
+                    await asyncio.sleep(4.0)
                 finally:
                     os.kill(single.process.pid, signal.SIGCONT)
             else:

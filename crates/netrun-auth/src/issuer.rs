@@ -28,15 +28,7 @@ pub fn peek_issuer(token: &str, max_bytes: usize) -> Option<String> {
     if token.len() > max_bytes {
         return None;
     }
-    let mut segments = token.split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return None;
-    };
+    let (_header, payload, _signature) = crate::jws::segments(token)?;
     let bytes = base64url::decode(payload)?;
     // A derived struct also deserializes from a JSON array: only an object is a payload.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {

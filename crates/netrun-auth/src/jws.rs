@@ -31,13 +31,7 @@ pub struct Compact<'t> {
 impl<'t> Compact<'t> {
     /// Split `token` and read its header; refuse an algorithm outside `allowed`.
     pub fn parse(token: &'t str, allowed: &[Algorithm]) -> Result<Self> {
-        let mut segments = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
+        let Some((header, payload, signature)) = segments(token) else {
             return Err(Error::Malformed("expected three dot-separated segments"));
         };
         if header.len() > MAX_HEADER_CHARS {
@@ -104,16 +98,18 @@ impl<'t> Compact<'t> {
 /// base64url JSON object. For routing a token to its verifier (by `iss`) with the
 /// same parse that verifier then uses once the signature verified.
 pub fn unverified_payload(token: &str) -> Option<Map<String, Value>> {
-    let mut segments = token.split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return None;
-    };
+    let (_header, payload, _signature) = segments(token)?;
     payload_object(payload)
+}
+
+/// The header, payload and signature segments of a compact JWS: `None` unless `token`
+/// is exactly three dot-separated segments.
+pub fn segments(token: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = token.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(payload), Some(signature), None) => Some((header, payload, signature)),
+        _ => None,
+    }
 }
 
 fn payload_object(payload: &str) -> Option<Map<String, Value>> {

@@ -102,3 +102,14 @@ def own_deployment(
         yield deployment
     finally:
         deployment.stop()
+
+
+@pytest.fixture
+def own_replicated(tmp_path: Path) -> Iterator[RedisClusterNodes]:
+    """A Cluster with replicas of this test alone (it kills a primary)."""
+    cluster = RedisClusterNodes(tmp_path / "cluster", replicas=1)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

@@ -145,17 +145,6 @@ async def test_a_single_node_fault_under_http_load(
         app.stop()
 
 
-@pytest.fixture
-def replicated(tmp_path: Path) -> Iterator[RedisClusterNodes]:
-    """A Cluster of this test alone: 3 primaries, each with a replica."""
-    cluster = RedisClusterNodes(tmp_path / "cluster", replicas=1)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 def users_on(cluster: RedisClusterNodes, node: RedisServer, count: int, tag: str) -> list[str]:
     """``count`` user ids whose keys (hash tag: the user id) live on primary ``node``."""
     slots = cluster.slots_of(node)
@@ -170,7 +159,7 @@ def users_on(cluster: RedisClusterNodes, node: RedisServer, count: int, tag: str
 
 
 async def test_a_cluster_primary_killed_under_http_load_fails_over(
-    replicated: RedisClusterNodes, key_files: KeyFiles, tmp_path: Path
+    own_replicated: RedisClusterNodes, key_files: KeyFiles, tmp_path: Path
 ) -> None:
     """Kill a primary: its replica takes over; meanwhile only 200 and 503; afterwards
     every request succeeds again, and logouts answered just before the kill (each
@@ -178,18 +167,18 @@ async def test_a_cluster_primary_killed_under_http_load_fails_over(
     app = serve(
         tmp_path,
         key_files,
-        replicated.url,
+        own_replicated.url,
         REDIS_CLUSTER="1",
         NETRUN_AUTH_REDIS_WAIT_REPLICAS="1",
         NETRUN_AUTH_REDIS_WAIT_TIMEOUT_SECONDS="0.5",
     )
     try:
         run = uuid.uuid4().hex[:8]
-        victim = replicated.primaries()[0]
-        replica = replicated.replica_of(victim)
+        victim = own_replicated.primaries()[0]
+        replica = own_replicated.replica_of(victim)
         live = await issue(key_files, [f"live-{run}-{i}" for i in range(60)])
-        revoked = await issue(key_files, users_on(replicated, victim, 10, f"gone-{run}"))
-        last_moment = await issue(key_files, users_on(replicated, victim, 30, f"last-{run}"))
+        revoked = await issue(key_files, users_on(own_replicated, victim, 10, f"gone-{run}"))
+        last_moment = await issue(key_files, users_on(own_replicated, victim, 30, f"last-{run}"))
         await logout_all_of(app, revoked)
         async with Load(app.url, live, revoked) as load:
             await load.wait_answers(200)
@@ -198,7 +187,7 @@ async def test_a_cluster_primary_killed_under_http_load_fails_over(
             await logout_all_of(app, last_moment)
             victim.kill()
             killed = time.monotonic()
-            promoted = await asyncio.to_thread(replicated.wait_promoted, replica)
+            promoted = await asyncio.to_thread(own_replicated.wait_promoted, replica)
             recovered_at = await load.until_recovered(seconds=60)
             await load.wait_answers(100)
         recovery = report("cluster failover", load, promoted, recovered_at)

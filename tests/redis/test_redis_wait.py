@@ -9,7 +9,6 @@ import os
 import signal
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis.asyncio
@@ -31,17 +30,6 @@ from netrun_auth.redis_store import RedisStore
 def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterNodes]:
     """Shared by the tests that only pause a replica (each resumes it)."""
     cluster = RedisClusterNodes(tmp_path_factory.mktemp("replicated"), replicas=1)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture
-def own_replicated(tmp_path: Path) -> Iterator[RedisClusterNodes]:
-    """A Cluster with replicas of this test alone (it kills a primary)."""
-    cluster = RedisClusterNodes(tmp_path / "cluster", replicas=1)
     try:
         cluster.start()
         yield cluster

@@ -269,13 +269,17 @@ async def test_a_logout_waits_for_a_replica_when_configured(
                 assert (await client.get("/me", headers=auth)).status_code == 401
         # The session is revoked on the primary (and now on the replica): no refresh.
         client_of_app = redis.asyncio.from_url(primary.url)
+        settings = AuthConfig(
+            _env_file=None, **key_files.settings(), redis_key_prefix=app_prefix(app)
+        )
+        reader = JWTManager(settings, client_of_app)
         try:
-            settings = AuthConfig(
-                _env_file=None, **key_files.settings(), redis_key_prefix=app_prefix(app)
-            )
             with pytest.raises(TokenRevokedError):
-                await JWTManager(settings, client_of_app).refresh_token(second.refresh_token)
+                await reader.refresh_token(second.refresh_token)
         finally:
+            # Its mirror first: left running, it would reconnect through the closed client
+            # and leave that connection to the garbage collector.
+            await reader.aclose()
             await client_of_app.aclose()
     finally:
         app.stop()

@@ -18,12 +18,19 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 import schemathesis
+import schemathesis.specs.openapi.schemas  # imported at collection: see below
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from ..http.support import HERE, Server, base_env, start_server, uvicorn_args
 from .conftest import BOUND_SECONDS
+
+# schemathesis imports its OpenAPI loader lazily, at the first ``from_url``: in the middle
+# of a test, where pytest compiles (rewrites) the module while the garbage collector may run
+# finalizers. A finalizer that fails then (a ResourceWarning made an error) leaves CPython
+# 3.11.7's AST builder with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905, fixed in 3.11.8). Imported above, it is compiled at collection.
 
 pytestmark = pytest.mark.parametrize("test_app_server", ["demo_app"], indirect=True)
 

@@ -123,3 +123,28 @@ async def test_without_a_cache_every_call_builds_a_correct_model(make_config):
     first = await manager.validate_token(pair.access_token)
     again = await manager.validate_token(pair.access_token)
     assert first == again and first.roles == ["user", "dev"]
+
+
+async def test_tokens_with_the_same_roles_share_one_read_only_list(manager):
+    one, two = await issue(manager), await issue(manager)
+    first = await manager.validate_token(one.access_token)
+    second = await manager.validate_token(two.access_token)
+    assert first.roles is second.roles and first.permissions is second.permissions
+    with pytest.raises(TypeError):
+        second.roles.append("admin")
+    assert first.roles == ["user", "dev"]
+    other = await manager.generate_token_pair("user-2", roles=["admin"])
+    assert (await manager.validate_token(other.access_token)).roles == ["admin"]
+
+
+def test_shared_lists_are_bounded_and_keep_their_content():
+    from netrun_auth import _core
+
+    lists = _core.SharedLists(FrozenList, 2)
+    a = lists.get(["a"])
+    assert lists.get(["a"]) is a and type(a) is FrozenList and a == ["a"]
+    lists.get(["b"])
+    assert len(lists) == 2
+    lists.get(["c"])  # full: starts over
+    assert len(lists) == 1
+    assert lists.get(["a"]) == ["a"] and lists.get(["a"]) is not a

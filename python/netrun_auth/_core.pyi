@@ -58,6 +58,16 @@ class Claims:
         one built without validation and kept (see ``types._VERIFIED_MODEL``)."""
 
 @final
+class SharedLists:
+    """Read-only lists of strings, one per distinct content, at most ``capacity`` kept
+    (then the table starts over): the lists of the models ``Claims.model_of`` builds."""
+
+    def __new__(cls, list_type: type[list[Any]], capacity: int) -> SharedLists: ...
+    def get(self, items: list[str]) -> list[str]:
+        """The shared list (of ``list_type``) holding ``items``."""
+    def __len__(self) -> int: ...
+
+@final
 class IssuedPair:
     access_token: str
     refresh_token: str
@@ -115,6 +125,10 @@ class TokenEngine:
     def verify(self, token: str, expected_type: str | None = ...) -> Claims:
         """Verify signature and claims of a token of ``expected_type`` (default ``"access"``);
         ``expected_type=None`` accepts either type."""
+    def validate(
+        self, token: str, expected_type: str, store: MemoryStore, spec: tuple[Any, ...]
+    ) -> Any:
+        """``verify``, ``store.check`` and ``Claims.model_of(spec)`` in one call."""
     def jwks(self) -> dict[str, Any]: ...
     def cache_len(self) -> int: ...
 

@@ -225,16 +225,18 @@ class JWTManager:
             claims = await manager.validate_token(token)
             claims.user_id, claims.roles, claims.expires_at
         """
-        claims = self.engine.verify(_as_token(token), expected_type)
         store = self.store
-        if type(store) is MemoryStore:  # its check never waits: no coroutine to run
-            store.check_now(claims)
-        else:
-            try:
-                await store.check(claims)
-            except StoreUnavailableError:
-                self._store_unavailable()
-                raise
+        if type(store) is MemoryStore:  # its check never waits: the engine does it all
+            model: TokenClaims = self.engine.validate(
+                _as_token(token), expected_type, store._state, _VERIFIED_MODEL
+            )
+            return model
+        claims = self.engine.verify(_as_token(token), expected_type)
+        try:
+            await store.check(claims)
+        except StoreUnavailableError:
+            self._store_unavailable()
+            raise
         return token_claims(claims)
 
     async def verify(self, token: str, expected_type: str = "access") -> _core.Claims:

@@ -98,10 +98,6 @@ class MemoryStore:
         """Raise ``TokenRevokedError`` (401) if the token, its session or its user is revoked."""
         self._state.check(claims)
 
-    def check_now(self, claims: _core.Claims) -> None:
-        """:meth:`check` without a coroutine (this store never waits)."""
-        self._state.check(claims)
-
     async def register_session(self, user_id: str, session_id: str, expires_at: int) -> None:
         """Remember a live session until ``expires_at``, so that ``revoke_user`` reaches it."""
         self._state.register_session(user_id, session_id, expires_at)

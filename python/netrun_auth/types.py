@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from . import _core
+
 __all__ = [
     "FrozenDict",
     "FrozenList",
@@ -166,18 +168,20 @@ _EMPTY = FrozenDict()
 
 _VERIFIED_MODEL = (
     TokenClaims,
-    FrozenList,
+    _core.SharedLists(FrozenList, 4096),
     _frozen_json,
     _EMPTY,
-    datetime.fromtimestamp,
+    datetime,
     timezone.utc,
     set(TokenClaims.model_fields),
 )
 """How ``_core.Claims.model_of`` makes the ``TokenClaims`` of engine-verified claims
-without validating them again: the class, the read-only list type, the function making
-``extra`` read-only (``_EMPTY`` when empty), epoch seconds to UTC datetimes, and the
-fields set: all of them, one set shared by every such model (pydantic never changes
-the set of a frozen model in place; ``model_copy`` copies it)."""
+without validating them again: the class; its read-only lists, one per distinct content
+(most tokens repeat their roles and permissions, and a list nobody can change can be
+shared); the function making ``extra`` read-only (``_EMPTY`` when empty); the class and
+zone of its UTC datetimes; and the fields set: all of them, one set shared by every such
+model (pydantic never changes the set of a frozen model in place; ``model_copy`` copies
+it)."""
 
 
 class User(BaseModel):

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use netrun_auth::claims::Audience;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use pyo3::{ffi, intern, IntoPyObjectExt};
+use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::{intern, IntoPyObjectExt};
 
 use crate::json::map_to_py;
+use crate::model::{self, SharedLists};
 
 /// Verified claims (immutable).
 #[pyclass(frozen, module = "netrun_auth._core", name = "Claims")]
@@ -93,11 +94,16 @@ impl PyClaims {
 
     /// The model of these claims: the one kept with them (shared with the token's cache
     /// entry), else one built without validation (the engine verified the claims), as
-    /// `TokenClaims` documents, and kept. `spec` is `(cls, list_type, freeze, empty,
-    /// fromtimestamp, tz, fields_set)`: the model class, the read-only list type, the
-    /// function making `extra` read-only, the empty read-only `extra`, how times become
-    /// datetimes, and the set of every field name (shared by every such model).
-    fn model_of<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyTuple>) -> PyResult<Py<PyAny>> {
+    /// `TokenClaims` documents, and kept. `spec` is `(cls, lists, freeze, empty,
+    /// datetime, utc, fields_set)`: the model class, the `SharedLists` of its read-only
+    /// lists, the function making `extra` read-only, the empty read-only `extra`, the
+    /// `datetime` class and UTC zone of its times, and the set of every field name
+    /// (shared by every such model).
+    pub(crate) fn model_of<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyTuple>,
+    ) -> PyResult<Py<PyAny>> {
         if let Some(kept) = self.0.memo.get::<Py<PyAny>>() {
             return Ok(kept.clone_ref(py));
         }
@@ -126,10 +132,10 @@ impl PyClaims {
         spec: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let item = |i| spec.get_item(i);
-        let (cls, list_type, fromtimestamp, tz) = (item(0)?, item(1)?, item(4)?, item(5)?);
+        let (cls, lists, datetime, utc) = (item(0)?, item(1)?, item(4)?, item(5)?);
+        let lists = lists.cast::<SharedLists>()?.get();
         let c = &self.0;
-        let time = |at: i64| fromtimestamp.call1((at, &tz));
-        let frozen = |items: &[String]| list_type.call1((PyList::new(py, items)?,));
+        let time = |at: i64| model::utc_datetime(&datetime, &utc, at);
         let expires_at = time(c.expires_at)?;
         let issued_at = c.issued_at.map(time).transpose()?;
         let not_before = match (c.not_before, &issued_at) {
@@ -138,7 +144,7 @@ impl PyClaims {
         };
         let audience = match &c.audience {
             Audience::One(aud) => aud.into_bound_py_any(py)?,
-            Audience::Many(auds) => frozen(auds)?,
+            Audience::Many(auds) => lists.of(py, auds)?,
         };
         let extra = if c.extra.is_empty() {
             item(3)?
@@ -148,8 +154,8 @@ impl PyClaims {
         let fields = PyDict::new(py);
         fields.set_item(intern!(py, "user_id"), &c.subject)?;
         fields.set_item(intern!(py, "organization_id"), c.organization_id.as_deref())?;
-        fields.set_item(intern!(py, "roles"), frozen(&c.roles)?)?;
-        fields.set_item(intern!(py, "permissions"), frozen(&c.permissions)?)?;
+        fields.set_item(intern!(py, "roles"), lists.of(py, &c.roles)?)?;
+        fields.set_item(intern!(py, "permissions"), lists.of(py, &c.permissions)?)?;
         fields.set_item(intern!(py, "jti"), &c.jti)?;
         fields.set_item(intern!(py, "session_id"), c.session_id.as_deref())?;
         fields.set_item(intern!(py, "token_type"), c.token_type.as_str())?;
@@ -159,29 +165,6 @@ impl PyClaims {
         fields.set_item(intern!(py, "issuer"), &c.issuer)?;
         fields.set_item(intern!(py, "audience"), audience)?;
         fields.set_item(intern!(py, "extra"), extra)?;
-        let fields_set = item(6)?; // shared: a frozen model's set is never changed in place
-        let model = cls.call_method1(intern!(py, "__new__"), (&cls,))?;
-        let none = py.None().into_bound(py);
-        set_attribute(&model, intern!(py, "__dict__"), fields.as_any())?;
-        set_attribute(&model, intern!(py, "__pydantic_fields_set__"), &fields_set)?;
-        set_attribute(&model, intern!(py, "__pydantic_extra__"), &none)?;
-        set_attribute(&model, intern!(py, "__pydantic_private__"), &none)?;
-        Ok(model)
-    }
-}
-
-/// `object.__setattr__(target, name, value)`: past a frozen model's own `__setattr__`.
-fn set_attribute(
-    target: &Bound<'_, PyAny>,
-    name: &Bound<'_, PyString>,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<()> {
-    // SAFETY: the three pointers are live, owned by `Bound`s held for the whole call.
-    let status =
-        unsafe { ffi::PyObject_GenericSetAttr(target.as_ptr(), name.as_ptr(), value.as_ptr()) };
-    if status < 0 {
-        Err(PyErr::fetch(target.py()))
-    } else {
-        Ok(())
+        model::fill(cls.cast::<PyType>()?, &fields, &item(6)?)
     }
 }

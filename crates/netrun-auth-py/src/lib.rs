@@ -10,6 +10,7 @@ mod errors;
 mod issuer;
 mod json;
 mod keys;
+mod model;
 mod oidc;
 mod password;
 mod protection;
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     defaults::add_to(m)?;
     // Tokens and keys
     m.add_class::<claims::PyClaims>()?;
+    m.add_class::<model::SharedLists>()?;
     m.add_class::<token::PyTokenEngine>()?;
     m.add_class::<token::PyIssuedPair>()?;
     m.add_function(wrap_pyfunction!(token::insecure_decode_unverified, m)?)?;

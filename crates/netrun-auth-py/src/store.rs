@@ -23,6 +23,11 @@ impl PyMemoryStore {
     fn now(&self) -> i64 {
         claims::now().saturating_add(self.1 .0.load(Ordering::Relaxed))
     }
+
+    /// `TokenRevokedError` if `claims` are revoked now.
+    pub(crate) fn check_claims(&self, claims: &netrun_auth::Claims) -> PyResult<()> {
+        self.0.check(claims, self.now()).map_err(to_py_err)
+    }
 }
 
 #[pymethods]
@@ -37,7 +42,7 @@ impl PyMemoryStore {
     }
 
     fn check(&self, claims: &PyClaims) -> PyResult<()> {
-        self.0.check(&claims.0, self.now()).map_err(to_py_err)
+        self.check_claims(&claims.0)
     }
 
     fn register_session(&self, user_id: Text, session_id: Text, expires_at: i64) {

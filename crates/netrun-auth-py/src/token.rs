@@ -11,6 +11,7 @@ use pyo3::types::{PyDict, PyTuple};
 use crate::claims::PyClaims;
 use crate::errors::{to_py_err, to_py_err_with, KeyLabels};
 use crate::json::{map_to_py, to_py};
+use crate::store::PyMemoryStore;
 use crate::text::{string, strings, Text, TextBytes};
 
 /// Key set, claim rules and verified-token cache.
@@ -187,6 +188,21 @@ impl PyTokenEngine {
         })
         .map_err(to_py_err)
         .map(PyClaims)
+    }
+
+    /// `verify`, then `store.check`, then the claims' model (`Claims.model_of(spec)`):
+    /// the whole of `JWTManager.validate_token` on the memory store, in one call.
+    fn validate(
+        &self,
+        py: Python<'_>,
+        token: TextBytes<'_>,
+        expected_type: Text,
+        store: &PyMemoryStore,
+        spec: &Bound<'_, PyTuple>,
+    ) -> PyResult<Py<PyAny>> {
+        let claims = self.verify(py, token, Some(expected_type))?;
+        store.check_claims(&claims.0)?;
+        claims.model_of(py, spec)
     }
 
     fn jwks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

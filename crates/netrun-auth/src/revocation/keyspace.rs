@@ -126,10 +126,14 @@ impl Keyspace {
     /// The three keys one validation reads: token, session, user.
     /// Without a session id the session key names a session that never exists.
     pub fn check_keys(&self, claims: &Claims) -> [String; 3] {
+        // The same names as `token`, `session` and `user`, with the user's part built once
+        // (this runs on every validation).
+        let user = self.user_prefix(&claims.subject);
+        let session = claims.session_id.as_deref().unwrap_or("");
         [
-            self.token(&claims.subject, &claims.jti),
-            self.session(&claims.subject, claims.session_id.as_deref().unwrap_or("")),
-            self.user(&claims.subject),
+            format!("{user}jti:{}", component(&claims.jti)),
+            format!("{user}sid:{}", component(session)),
+            format!("{user}before"),
         ]
     }
 }
@@ -141,12 +145,15 @@ fn component(value: &str) -> String {
     if !value.is_empty() && value.len() <= 64 && value.chars().all(plain) {
         return value.to_owned();
     }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = digest::digest(&digest::SHA256, value.as_bytes());
-    let hex: String = hash.as_ref()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("~{hex}")
+    let mut name = String::with_capacity(33);
+    name.push('~');
+    for byte in &hash.as_ref()[..16] {
+        name.push(HEX[usize::from(byte >> 4)] as char);
+        name.push(HEX[usize::from(byte & 0xf)] as char);
+    }
+    name
 }
 
 #[cfg(test)]
@@ -199,5 +206,35 @@ mod tests {
             format!("{}{}", ks.spent_prefix("u"), ks.member("j")),
             ks.spent("u", "j")
         );
+    }
+
+    #[test]
+    fn check_keys_are_the_token_session_and_user_keys() {
+        let ks = Keyspace::new("app:");
+        let ids = ["u1", "a}b{c", "ü", &"x".repeat(65)];
+        for (user, jti, sid) in [
+            (ids[0], "j1", Some("s1")),
+            (ids[1], "j}2", None),
+            (ids[2], ids[3], Some("s}3")),
+        ] {
+            let mut payload = serde_json::Map::new();
+            for (k, v) in [("sub", user), ("iss", "i"), ("aud", "a"), ("jti", jti)] {
+                payload.insert(k.into(), v.into());
+            }
+            if let Some(sid) = sid {
+                payload.insert("sid".into(), sid.into());
+            }
+            payload.insert("exp".into(), 4_000_000_000i64.into());
+            payload.insert("typ".into(), "access".into());
+            let claims = Claims::from_payload(payload).unwrap();
+            assert_eq!(
+                ks.check_keys(&claims),
+                [
+                    ks.token(user, jti),
+                    ks.session(user, sid.unwrap_or("")),
+                    ks.user(user)
+                ]
+            );
+        }
     }
 }

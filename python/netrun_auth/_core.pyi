@@ -1,7 +1,9 @@
 """Typed stubs of the Rust extension ``netrun_auth._core`` (private: use the public modules)."""
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal, Protocol, final
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Sequence, ValuesView
+from typing import Any, Literal, Protocol, TypeVar, final
+
+_M = TypeVar("_M")
 
 __version__: str
 
@@ -451,6 +453,28 @@ class OidcClaims:
         """What :meth:`attach` kept for these claims (``None`` before)."""
     def attach(self, value: Any) -> Any:
         """Keep ``value`` with these claims in the verified-token cache; the first value wins."""
+    def user_of(self, spec: tuple[Any, ...]) -> Any:
+        """The ``User`` kept with these claims, else one filled (``spec``: the class and
+        its field-name set) and kept; its ``extra`` is a :class:`ClaimsView`."""
+
+@final
+class ClaimsView:
+    """The other claims of an outside token (``User.extra``), converted when first read."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def keys(self) -> KeysView[str]: ...
+    def values(self) -> ValuesView[Any]: ...
+    def items(self) -> ItemsView[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+def fill_model(cls: type[_M], fields: dict[str, Any], fields_set: set[str]) -> _M:
+    """An instance of the pydantic model ``cls`` holding ``fields`` (already of their
+    types), without validation (as ``model_construct``)."""
 
 @final
 class OidcVerifier:

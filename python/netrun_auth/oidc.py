@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -233,16 +233,21 @@ class OIDCProvider:
         """Extra checks of a discovery document (a specialisation may add some)."""
 
     def _user(self, claims: _core.OidcClaims) -> User:
-        """The :class:`User` of verified claims, built once per token (then cached with them).
+        """The :class:`User` of verified claims, built once per token, then kept with
+        them in the engine's verified-token cache (a User is deeply immutable; the cache
+        forgets it when the keys change).
 
         The engine read every field (``user_id_claim``, ``organization_claim``, email,
-        name, token id, scopes, app roles) and gives each already of the model's frozen
-        type (tuples, a read-only ``extra``), so the model is filled without validating
-        again (see :func:`_trusted_user`).
+        name, token id, scopes, app roles) and fills the model without validating again;
+        ``extra`` converts the other claims when first read (``_core.ClaimsView``).
         """
-        fields = claims.user_fields()
-        fields["session_id"] = None  # a session of ours: never an outside token's
-        return _trusted_user(fields)
+        if _FILLED_BY_ENGINE:
+            user: User = claims.user_of(_USER_MODEL)
+            return user
+        kept: User | None = claims.attached
+        if kept is None:
+            kept = claims.attach(_copy_user(claims.user_fields()))
+        return kept
 
     def _accepts_before_discovery(self, issuer: str) -> bool:
         return False
@@ -324,13 +329,7 @@ class OIDCProvider:
                     await self._ensure_keys(issuer, action, ticket)
         if claims is None:
             claims = await self._verified(token)
-        # The User of a token seen before was kept with its claims in the engine's
-        # verified-token cache (a User is deeply immutable; the cache forgets it when
-        # the keys change).
-        user: User | None = claims.attached
-        if user is None:
-            user = claims.attach(self._user(claims))
-        return user
+        return self._user(claims)
 
     async def aclose(self) -> None:
         """Stop background fetches and close the HTTP client if this provider made it."""
@@ -526,31 +525,22 @@ def _describe(exc: BaseException) -> str:
 
 
 _USER_FIELD_NAMES = frozenset(User.model_fields)
-_new_user = User.__new__
-_set = object.__setattr__
-
-
-def _fill_user(fields: dict[str, Any]) -> User:
-    """A :class:`User` holding ``fields`` (every field, already of its frozen type) as its
-    values: what pydantic's ``model_construct`` does, without its per-field loop and
-    copies. A distinct token builds one User, kept alive with its cache entry: fewer
-    objects also mean less work for Python's garbage collector."""
-    user = _new_user(User)
-    _set(user, "__dict__", fields)
-    _set(user, "__pydantic_fields_set__", set(fields))
-    _set(user, "__pydantic_extra__", None)
-    _set(user, "__pydantic_private__", None)
-    return user
+_USER_MODEL = (User, set(_USER_FIELD_NAMES))
+"""How ``_core.OidcClaims.user_of`` fills a :class:`User`: the class and the set of all
+its field names, shared by every such model (pydantic never changes the set of a frozen
+model in place; ``model_copy`` copies it)."""
 
 
 def _copy_user(fields: dict[str, Any]) -> User:
-    """The same through pydantic's public trusted path (``model_copy(update=...)``)."""
+    """A :class:`User` of ``fields`` through pydantic's public trusted path
+    (``model_copy(update=...)``), for a pydantic release that stores models otherwise."""
     return _BLANK_USER.model_copy(update=fields)
 
 
 def _fill_matches_pydantic() -> bool:
-    """Whether :func:`_fill_user` builds what pydantic builds (checked once, at import:
-    a pydantic release that stores models differently falls back to ``model_copy``)."""
+    """Whether the engine's way of filling a model (``_core.fill_model``, which
+    ``user_of`` uses) builds what pydantic builds. Checked once, at import: a pydantic
+    release that stores models differently falls back to :func:`_copy_user`."""
     values: dict[str, Any] = {
         "user_id": "u",
         "organization_id": None,
@@ -567,9 +557,9 @@ def _fill_matches_pydantic() -> bool:
     if set(values) != _USER_FIELD_NAMES:
         return False
     try:
-        filled = _fill_user(dict(values))
+        filled = _core.fill_model(User, dict(values), set(values))
         validated = User.model_validate(dict(values))
-        return (
+        return bool(
             filled == validated
             and filled.model_dump() == validated.model_dump()
             and filled.model_fields_set == validated.model_fields_set
@@ -578,5 +568,6 @@ def _fill_matches_pydantic() -> bool:
         return False
 
 
+Mapping.register(_core.ClaimsView)
 _BLANK_USER = User(user_id="")
-_trusted_user = _fill_user if _fill_matches_pydantic() else _copy_user
+_FILLED_BY_ENGINE = _fill_matches_pydantic()

@@ -101,22 +101,55 @@ async def test_the_user_is_the_validated_model_and_deeply_immutable(
 
 
 async def test_both_user_builders_agree_with_pydantic(idp: EntraIdP, make_provider: Make) -> None:
-    """The fast builder (pydantic's own storage, checked at import) and the public
-    ``model_copy`` fallback build the same User as validation does."""
-    from netrun_auth import oidc
+    """The engine's builder (pydantic's own storage, checked at import; ``extra`` read
+    when first used) and the public ``model_copy`` fallback build the same User as
+    validation does."""
+    from netrun_auth import _core, oidc
 
-    assert oidc._trusted_user is oidc._fill_user  # the installed pydantic passed the check
+    assert oidc._FILLED_BY_ENGINE  # the installed pydantic passed the check
     provider = make_provider()
     await provider.start()
     verifier = provider._issuers[0].verifier
     assert verifier is not None
     claims = verifier.verify(idp.v2(groups=["g"]))
-    fields = {**claims.user_fields(), "session_id": None}
-    filled, copied = oidc._fill_user(dict(fields)), oidc._copy_user(dict(fields))
+    filled = claims.user_of(oidc._USER_MODEL)
+    assert isinstance(filled.extra, _core.ClaimsView)
+    copied = oidc._copy_user(claims.user_fields())
     validated = User.model_validate(filled.model_dump())
-    assert filled == copied == validated
+    assert filled == copied == validated and copied == filled
     assert filled.model_dump() == copied.model_dump() == validated.model_dump()
-    assert filled.session_id is None and copied.extra["groups"] == ("g",)
+    assert filled.model_dump_json() == validated.model_dump_json()
+    assert filled.session_id is None and filled.extra["groups"] == ("g",)
+    assert claims.user_of(oidc._USER_MODEL) is filled  # kept with the claims
+
+
+async def test_the_lazy_extra_reads_as_a_read_only_mapping(
+    idp: EntraIdP, make_provider: Make
+) -> None:
+    """``User.extra`` of an outside token is converted when first read, and then reads
+    and compares as the read-only mapping it stands for."""
+    import copy
+    import pickle
+    from collections.abc import Mapping
+
+    provider = make_provider()
+    user = await provider.validate_token(idp.v2(groups=["g"], uti="lazy"))
+    extra = user.extra
+    assert isinstance(extra, Mapping)
+    assert extra["uti"] == "lazy" and extra.get("uti") == "lazy" and "uti" in extra
+    assert extra.get("missing") is None and extra.get("missing", 1) == 1 and "missing" not in extra
+    assert extra["tid"] == TENANT and extra["is_guest"] is False
+    plain = dict(extra)
+    assert extra == plain and plain == extra and len(extra) == len(plain)
+    assert list(extra) == list(plain) and list(extra.items()) == list(plain.items())
+    with pytest.raises(KeyError):
+        extra["missing"]
+    with pytest.raises(TypeError):
+        extra["uti"] = "changed"  # type: ignore[index]
+    assert extra["groups"] == ("g",)  # arrays are tuples
+    assert copy.copy(extra) == plain and pickle.loads(pickle.dumps(dict(extra))) == plain
+    assert "ClaimsView(" in repr(extra)
+    assert user.model_dump()["extra"]["groups"] == ["g"]
 
 
 async def test_v1_token_with_app_id_uri_audience(idp: EntraIdP, make_provider: Make) -> None:

@@ -5,6 +5,7 @@
 //! the `netrun-auth` crate; the modules here mirror its modules.
 
 mod claims;
+mod claims_view;
 mod defaults;
 mod errors;
 mod issuer;
@@ -29,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Tokens and keys
     m.add_class::<claims::PyClaims>()?;
     m.add_class::<model::SharedLists>()?;
+    m.add_function(wrap_pyfunction!(model::fill_model, m)?)?;
     m.add_class::<token::PyTokenEngine>()?;
     m.add_class::<token::PyIssuedPair>()?;
     m.add_function(wrap_pyfunction!(token::insecure_decode_unverified, m)?)?;
@@ -38,6 +40,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<oidc::PyOidcVerifier>()?;
     m.add_class::<oidc::PyOidcRouter>()?;
     m.add_class::<oidc::PyOidcClaims>()?;
+    m.add_class::<claims_view::ClaimsView>()?;
     m.add_function(wrap_pyfunction!(oidc::parse_discovery, m)?)?;
     // Revocation
     m.add_class::<store::PyMemoryStore>()?;

@@ -42,6 +42,17 @@ pub fn fill<'py>(
     Ok(model)
 }
 
+/// `fill(cls, fields, fields_set)` for Python: what the package checks once, at import,
+/// against a model pydantic validates (see `netrun_auth.oidc`).
+#[pyfunction]
+pub fn fill_model<'py>(
+    cls: &Bound<'py, PyType>,
+    fields: &Bound<'py, PyDict>,
+    fields_set: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    fill(cls, fields, fields_set)
+}
+
 /// `object.__setattr__(target, name, value)`: past a frozen model's own `__setattr__`.
 fn set_attribute(
     target: &Bound<'_, PyAny>,

@@ -12,10 +12,12 @@ use netrun_auth::oidc::{
 use netrun_auth::{Algorithm, Error};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyTuple, PyType};
 
+use crate::claims_view::{extra_entries, ClaimsView};
 use crate::errors::to_py_err;
-use crate::json::{freeze, frozen_entries};
+use crate::json::freeze;
+use crate::model;
 use crate::text::{strings, Text, TextBytes};
 
 /// One outside issuer: its rules, its parsed keys and its JWKS fetch policy.
@@ -240,36 +242,25 @@ impl PyOidcClaims {
     /// `extra` holds the other claims, then `oid`, `tid`, `idp`, `acct`, `sub` when
     /// present and `is_guest`.
     fn user_fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = &self.0;
-        let u = &c.user;
-        let extra = frozen_entries(py, &c.extra)?;
-        // (read out of `extra` by the engine: never there already)
-        for (name, value) in [
-            (intern!(py, "oid"), &c.object_id),
-            (intern!(py, "tid"), &c.tenant_id),
-            (intern!(py, "idp"), &c.identity_provider),
-        ] {
-            if let Some(value) = value {
-                extra.set_item(name, value)?;
-            }
+        let extra = freeze(&extra_entries(py, &self.0)?)?;
+        self.fields(py, extra)
+    }
+
+    /// The `User` kept with these claims (shared with the token's cache entry), else one
+    /// made and kept: `spec` is `(User, fields_set)`, the class and the set of all its
+    /// field names; `extra` is a `ClaimsView`, converted when first read.
+    fn user_of(&self, py: Python<'_>, spec: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        if let Some(kept) = self.0.memo.get::<Py<PyAny>>() {
+            return Ok(kept.clone_ref(py));
         }
-        if let Some(acct) = c.account_type {
-            extra.set_item(intern!(py, "acct"), acct)?;
-        }
-        extra.set_item(intern!(py, "sub"), &c.subject)?;
-        extra.set_item(intern!(py, "is_guest"), c.is_guest)?;
-        let fields = PyDict::new(py);
-        fields.set_item(intern!(py, "user_id"), &u.user_id)?;
-        fields.set_item(intern!(py, "organization_id"), u.organization_id.as_deref())?;
-        fields.set_item(intern!(py, "roles"), PyTuple::new(py, &c.roles)?)?;
-        fields.set_item(intern!(py, "permissions"), PyTuple::empty(py))?;
-        fields.set_item(intern!(py, "email"), u.email.as_deref())?;
-        fields.set_item(intern!(py, "display_name"), u.display_name.as_deref())?;
-        fields.set_item(intern!(py, "token_id"), u.token_id.as_deref())?;
-        fields.set_item(intern!(py, "extra"), freeze(&extra)?)?;
-        fields.set_item(intern!(py, "scopes"), PyTuple::new(py, &c.scopes)?)?;
-        fields.set_item(intern!(py, "issuer"), &c.issuer)?;
-        Ok(fields)
+        let extra = Bound::new(py, ClaimsView::new(self.0.clone()))?.into_any();
+        let fields = self.fields(py, extra)?;
+        let cls = spec.get_item(0)?;
+        let user = model::fill(cls.cast::<PyType>()?, &fields, &spec.get_item(1)?)?;
+        Ok(match self.0.memo.get_or_init(|| user.clone().unbind()) {
+            Some(kept) => kept.clone_ref(py),
+            None => user.unbind(),
+        })
     }
 
     /// What `attach` kept for these claims (`None` before).
@@ -315,4 +306,30 @@ pub fn parse_discovery<'py>(
     dict.set_item("authorization_endpoint", doc.authorization_endpoint)?;
     dict.set_item("token_endpoint", doc.token_endpoint)?;
     Ok(dict)
+}
+
+impl PyOidcClaims {
+    /// The fields of the `User` of these claims, `extra` given.
+    fn fields<'py>(
+        &self,
+        py: Python<'py>,
+        extra: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (c, u) = (&self.0, &self.0.user);
+        let fields = PyDict::new(py);
+        // In the order `User` declares them, as validation stores them (and dumps them).
+        fields.set_item(intern!(py, "user_id"), &u.user_id)?;
+        fields.set_item(intern!(py, "organization_id"), u.organization_id.as_deref())?;
+        fields.set_item(intern!(py, "roles"), PyTuple::new(py, &c.roles)?)?;
+        fields.set_item(intern!(py, "permissions"), PyTuple::empty(py))?;
+        fields.set_item(intern!(py, "scopes"), PyTuple::new(py, &c.scopes)?)?;
+        fields.set_item(intern!(py, "issuer"), &c.issuer)?;
+        fields.set_item(intern!(py, "email"), u.email.as_deref())?;
+        fields.set_item(intern!(py, "display_name"), u.display_name.as_deref())?;
+        // A session of ours: never an outside token's.
+        fields.set_item(intern!(py, "session_id"), py.None())?;
+        fields.set_item(intern!(py, "token_id"), u.token_id.as_deref())?;
+        fields.set_item(intern!(py, "extra"), extra)?;
+        Ok(fields)
+    }
 }

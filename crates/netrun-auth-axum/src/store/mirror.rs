@@ -130,12 +130,13 @@ impl Mirror {
         }
     }
 
-    /// What the mirror holds for `claims`, `None` when it is not live.
-    pub(crate) fn lookup(&self, claims: &Claims) -> Option<RevocationState> {
+    /// What the mirror holds for `claims` (whose check keys are `keys`), `None` when it
+    /// is not live.
+    pub(crate) fn lookup(&self, claims: &Claims, keys: &[String; 3]) -> Option<RevocationState> {
         if !self.live() {
             return None;
         }
-        let [token, session, user] = self.state.keys.check_keys(claims);
+        let [token, session, user] = keys;
         let now = Instant::now();
         let entries = self.state.entries.read().ok()?;
         let get = |key: &str| {
@@ -145,9 +146,9 @@ impl Mirror {
                 .map(|e| e.value)
         };
         Some(RevocationState {
-            token_revoked: get(&token).is_some(),
-            session_revoked: claims.session_id.is_some() && get(&session).is_some(),
-            user_revoked_before: get(&user),
+            token_revoked: get(token).is_some(),
+            session_revoked: claims.session_id.is_some() && get(session).is_some(),
+            user_revoked_before: get(user),
         })
     }
 

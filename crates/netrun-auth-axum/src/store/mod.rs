@@ -13,7 +13,7 @@ mod redis;
 use std::sync::Arc;
 
 use netrun_auth::claims::now;
-use netrun_auth::revocation::{MemoryStore, SpendOutcome};
+use netrun_auth::revocation::{Keyspace, MemoryStore, SpendOutcome};
 use netrun_auth::token::IssuedPair;
 use netrun_auth::Claims;
 
@@ -71,10 +71,27 @@ impl Store {
     /// `Err(token_revoked)` if the token, its session or its user is revoked;
     /// `Err(store_unavailable)` (503) when the store cannot answer.
     pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
+        self.check_keys(claims, &self.keyspace().check_keys(claims))
+            .await
+    }
+
+    /// [`check`](Self::check) with the claims' [`Keyspace::check_keys`] of this store's
+    /// [`keyspace`](Self::keyspace) made beforehand (the layer keeps them with the user
+    /// of a token it sees again).
+    pub async fn check_keys(&self, claims: &Claims, keys: &[String; 3]) -> Result<(), AuthError> {
         match self {
-            Store::Memory(store) => Ok(store.check(claims, now())?),
+            Store::Memory(store) => Ok(store.check_keys(claims, keys, now())?),
             #[cfg(feature = "redis")]
-            Store::Redis(store) => store.check(claims).await,
+            Store::Redis(store) => store.check_keys(claims, keys).await,
+        }
+    }
+
+    /// The key names of the store.
+    pub fn keyspace(&self) -> &Keyspace {
+        match self {
+            Store::Memory(store) => store.keyspace(),
+            #[cfg(feature = "redis")]
+            Store::Redis(store) => store.keyspace(),
         }
     }
 

@@ -245,16 +245,27 @@ impl RedisStore {
         }
     }
 
+    /// The key names of the store (its prefix).
+    pub fn keyspace(&self) -> &Keyspace {
+        &self.inner.keys
+    }
+
     /// `Err(token_revoked)` if the token, its session or its user is revoked. One `MGET`,
     /// none while the local mirror is live.
     pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
+        self.check_keys(claims, &self.inner.keys.check_keys(claims))
+            .await
+    }
+
+    /// [`check`](Self::check) with the claims' [`Keyspace::check_keys`] of this store's
+    /// [`keyspace`](Self::keyspace) made beforehand.
+    pub async fn check_keys(&self, claims: &Claims, keys: &[String; 3]) -> Result<(), AuthError> {
         if let Some(mirror) = &self.inner.mirror {
-            if let Some(state) = mirror.lookup(claims) {
+            if let Some(state) = mirror.lookup(claims, keys) {
                 return Ok(decide(claims, state)?);
             }
             mirror.start(&self.inner.backend);
         }
-        let keys = self.inner.keys.check_keys(claims);
         let (token, session, before): (Option<String>, Option<String>, Option<String>) = self
             .run(|mut c| async move { redis::cmd("MGET").arg(&keys[..]).query_async(&mut c).await })
             .await?;

@@ -1,6 +1,8 @@
 //! Store key names: one prefix, one hash tag per user (so one validation's keys
 //! share a Redis Cluster slot), and never a raw token.
 
+use std::borrow::Cow;
+
 use aws_lc_rs::digest;
 
 use crate::claims::Claims;
@@ -49,61 +51,68 @@ impl Keyspace {
         }
     }
 
-    /// `<prefix>{<user>}:`: every key of one user shares this hash tag.
-    fn user_prefix(&self, user_id: &str) -> String {
-        format!("{}{{{}}}:", self.prefix, component(user_id))
+    /// `<prefix>{<user>}:<kind><member>`, written once into a string of its exact size:
+    /// every key of one user shares the hash tag `{<user>}` (`user` is already a
+    /// [`component`]).
+    fn key(&self, user: &str, kind: &str, member: &str) -> String {
+        let mut key =
+            String::with_capacity(self.prefix.len() + user.len() + kind.len() + member.len() + 3);
+        for part in [self.prefix.as_str(), "{", user, "}:", kind, member] {
+            key.push_str(part);
+        }
+        key
     }
 
     /// Marks one revoked token.
     pub fn token(&self, user_id: &str, jti: &str) -> String {
-        format!("{}{}", self.token_prefix(user_id), component(jti))
+        self.key(&component(user_id), "jti:", &component(jti))
     }
 
     /// What precedes a token's [`member`](Self::member) name in its key (for scripts).
     pub fn token_prefix(&self, user_id: &str) -> String {
-        format!("{}jti:", self.user_prefix(user_id))
+        self.key(&component(user_id), "jti:", "")
     }
 
     /// How an id (`jti`, `sid`) appears in a key: `prefix + member` is the key.
     pub fn member(&self, id: &str) -> String {
-        component(id)
+        component(id).into_owned()
     }
 
     /// Marks one revoked session.
     pub fn session(&self, user_id: &str, session_id: &str) -> String {
-        format!("{}{}", self.session_prefix(user_id), component(session_id))
+        self.key(&component(user_id), "sid:", &component(session_id))
     }
 
     /// What precedes a session's member name in its key (for scripts).
     pub fn session_prefix(&self, user_id: &str) -> String {
-        format!("{}sid:", self.user_prefix(user_id))
+        self.key(&component(user_id), "sid:", "")
     }
 
     /// A session's member name in the user's sessions set: `session_prefix + member`
     /// is its key.
     pub fn session_member(&self, session_id: &str) -> String {
-        component(session_id)
+        component(session_id).into_owned()
     }
 
     /// Holds the time of the user's last logout-everywhere.
     pub fn user(&self, user_id: &str) -> String {
-        format!("{}before", self.user_prefix(user_id))
+        self.key(&component(user_id), "before", "")
     }
 
     /// The user's live sessions (session id -> expiry).
     pub fn sessions(&self, user_id: &str) -> String {
-        format!("{}sessions", self.user_prefix(user_id))
+        self.key(&component(user_id), "sessions", "")
     }
 
     /// Marks a spent refresh token.
     pub fn spent(&self, user_id: &str, jti: &str) -> String {
-        format!("{}{}", self.spent_prefix(user_id), component(jti))
+        self.key(&component(user_id), "spent:", &component(jti))
     }
 
     /// What precedes a refresh token's [`member`](Self::member) name in its spent
     /// marker's key (for scripts).
     pub fn spent_prefix(&self, user_id: &str) -> String {
-        format!("{}spent:", self.user_prefix(user_id))
+        self.key(&component(user_id), "spent:", "")
     }
 
     /// The kind of `key` if it is one a validation reads under this prefix, else `None`
@@ -125,35 +134,35 @@ impl Keyspace {
 
     /// The three keys one validation reads: token, session, user.
     /// Without a session id the session key names a session that never exists.
+    /// (This runs on every validation: the user's component is made once, and each key
+    /// is one allocation.)
     pub fn check_keys(&self, claims: &Claims) -> [String; 3] {
-        // The same names as `token`, `session` and `user`, with the user's part built once
-        // (this runs on every validation).
-        let user = self.user_prefix(&claims.subject);
+        let user = component(&claims.subject);
         let session = claims.session_id.as_deref().unwrap_or("");
         [
-            format!("{user}jti:{}", component(&claims.jti)),
-            format!("{user}sid:{}", component(session)),
-            format!("{user}before"),
+            self.key(&user, "jti:", &component(&claims.jti)),
+            self.key(&user, "sid:", &component(session)),
+            self.key(&user, "before", ""),
         ]
     }
 }
 
 /// A key component: itself when short and plain, else a digest (so no value can
 /// break out of its place in the key or of the hash tag).
-fn component(value: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@');
-    if !value.is_empty() && value.len() <= 64 && value.chars().all(plain) {
-        return value.to_owned();
+fn component(value: &str) -> Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@');
+    if !value.is_empty() && value.len() <= 64 && value.bytes().all(plain) {
+        return Cow::Borrowed(value);
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = digest::digest(&digest::SHA256, value.as_bytes());
-    let mut name = String::with_capacity(33);
-    name.push('~');
-    for byte in &hash.as_ref()[..16] {
-        name.push(HEX[usize::from(byte >> 4)] as char);
-        name.push(HEX[usize::from(byte & 0xf)] as char);
+    let mut escaped = String::with_capacity(33);
+    escaped.push('~');
+    for b in &hash.as_ref()[..16] {
+        escaped.push(char::from(HEX[usize::from(b >> 4)]));
+        escaped.push(char::from(HEX[usize::from(b & 15)]));
     }
-    name
+    Cow::Owned(escaped)
 }
 
 #[cfg(test)]
@@ -172,6 +181,39 @@ mod tests {
             "{odd}"
         );
         assert_ne!(ks.session("u", ""), ks.session("u", "~"));
+    }
+
+    #[test]
+    fn check_keys_are_the_token_session_and_user_keys() {
+        let ks = Keyspace::new("app:");
+        let long = "x".repeat(65);
+        let cases = [
+            ("u1", "j", Some("s")),
+            ("a}b{c", "j~1", None),
+            ("ü", long.as_str(), Some("s}3")),
+        ];
+        for (subject, jti, sid) in cases {
+            let mut payload = serde_json::Map::new();
+            for (k, v) in [("sub", subject), ("iss", "i"), ("aud", "a"), ("jti", jti)] {
+                payload.insert(k.into(), v.into());
+            }
+            payload.insert("exp".into(), 4_000_000_000i64.into());
+            payload.insert("typ".into(), "access".into());
+            if let Some(sid) = sid {
+                payload.insert("sid".into(), sid.into());
+            }
+            let claims = Claims::from_payload(payload).unwrap();
+            let expected = [
+                ks.token(subject, jti),
+                ks.session(subject, sid.unwrap_or("")),
+                ks.user(subject),
+            ];
+            assert_eq!(ks.check_keys(&claims), expected);
+        }
+        assert_eq!(ks.token("u", "j"), "app:{u}:jti:j");
+        assert_eq!(ks.sessions("u"), "app:{u}:sessions");
+        assert_eq!(ks.spent("u", "j"), "app:{u}:spent:j");
+        assert_eq!(ks.member("a b").len(), 33);
     }
 
     #[test]
@@ -206,35 +248,5 @@ mod tests {
             format!("{}{}", ks.spent_prefix("u"), ks.member("j")),
             ks.spent("u", "j")
         );
-    }
-
-    #[test]
-    fn check_keys_are_the_token_session_and_user_keys() {
-        let ks = Keyspace::new("app:");
-        let ids = ["u1", "a}b{c", "ü", &"x".repeat(65)];
-        for (user, jti, sid) in [
-            (ids[0], "j1", Some("s1")),
-            (ids[1], "j}2", None),
-            (ids[2], ids[3], Some("s}3")),
-        ] {
-            let mut payload = serde_json::Map::new();
-            for (k, v) in [("sub", user), ("iss", "i"), ("aud", "a"), ("jti", jti)] {
-                payload.insert(k.into(), v.into());
-            }
-            if let Some(sid) = sid {
-                payload.insert("sid".into(), sid.into());
-            }
-            payload.insert("exp".into(), 4_000_000_000i64.into());
-            payload.insert("typ".into(), "access".into());
-            let claims = Claims::from_payload(payload).unwrap();
-            assert_eq!(
-                ks.check_keys(&claims),
-                [
-                    ks.token(user, jti),
-                    ks.session(user, sid.unwrap_or("")),
-                    ks.user(user)
-                ]
-            );
-        }
     }
 }

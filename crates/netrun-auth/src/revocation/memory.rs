@@ -112,14 +112,26 @@ impl MemoryStore {
         inner
     }
 
+    /// The key names of this store.
+    pub fn keyspace(&self) -> &Keyspace {
+        &self.keys
+    }
+
     /// `Err(Revoked)` if the token, its session or its user is revoked at `now`.
     pub fn check(&self, claims: &Claims, now: i64) -> Result<()> {
-        let [token, session, user] = self.keys.check_keys(claims);
+        self.check_keys(claims, &self.keys.check_keys(claims), now)
+    }
+
+    /// [`check`](Self::check) with the claims' [`Keyspace::check_keys`] of this store's
+    /// [`keyspace`](Self::keyspace) made beforehand (a caller that keeps them for claims
+    /// it sees again saves building them on every validation).
+    pub fn check_keys(&self, claims: &Claims, keys: &[String; 3], now: i64) -> Result<()> {
+        let [token, session, user] = keys;
         let inner = self.lock(now);
         let state = RevocationState {
-            token_revoked: inner.get(&token, now).is_some(),
-            session_revoked: claims.session_id.is_some() && inner.get(&session, now).is_some(),
-            user_revoked_before: inner.get(&user, now),
+            token_revoked: inner.get(token, now).is_some(),
+            session_revoked: claims.session_id.is_some() && inner.get(session, now).is_some(),
+            user_revoked_before: inner.get(user, now),
         };
         drop(inner);
         decide(claims, state)

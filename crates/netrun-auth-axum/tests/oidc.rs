@@ -9,22 +9,21 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use http::{header, Request};
-use http_body_util::BodyExt as _;
 use netrun_auth::claims::now;
 use netrun_auth::keys::{generate_pem, SigningKey};
 use netrun_auth::{base64url, Algorithm};
 use netrun_auth_axum::guard::require_scopes;
 use netrun_auth_axum::oidc::{AzureAdConfig, OidcConfig, OidcProvider};
-use netrun_auth_axum::{Auth, AuthConfig, AuthUser, TokenRequest};
+use netrun_auth_axum::{Auth, AuthUser, TokenRequest};
 use serde_json::{json, Value};
-use tower::ServiceExt as _;
+
+mod common;
+use common::{auth, call};
 
 const TID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OTHER_TID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
@@ -225,17 +224,6 @@ fn entra(idp: &Idp, tenant: &str, allowed: &[&str], guests: bool) -> OidcProvide
     OidcProvider::entra(config).unwrap()
 }
 
-fn own_auth() -> Auth {
-    let config = AuthConfig::builder()
-        .issuer("netrun-tests")
-        .audience("netrun-tests-api")
-        .algorithm("HS256")
-        .secret("0123456789abcdef0123456789abcdef-test-secret")
-        .build()
-        .unwrap();
-    Auth::new(config).unwrap()
-}
-
 fn app(auth: &Auth, providers: &[OidcProvider]) -> Router {
     let mut layer = auth.layer();
     for provider in providers {
@@ -258,26 +246,12 @@ fn app(auth: &Auth, providers: &[OidcProvider]) -> Router {
         .layer(layer)
 }
 
-async fn call(app: &Router, path: &str, token: &str) -> (StatusCode, Value) {
-    let request = Request::get(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
 #[tokio::test]
 async fn one_layer_serves_our_tokens_and_outside_issuers_routed_by_iss() {
     let idp = Idp::start().await;
     let k1 = key("k1");
     idp.publish(&[&k1]);
-    let auth = own_auth();
+    let auth = auth();
     let oidc = oidc_provider(&idp, 300.0, 30.0);
     let azure = entra(&idp, "common", &[TID], false);
     let app = app(&auth, &[oidc.clone(), azure.clone()]);

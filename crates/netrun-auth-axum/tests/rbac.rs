@@ -2,27 +2,16 @@
 //! registry: permissions granted through roles (inheritance, wildcards), roles assigned
 //! per organization, the layer's registry and a guard's own.
 
-use axum::body::Body;
 use axum::routing::get;
 use axum::Router;
-use http::{header, Request, StatusCode};
-use http_body_util::BodyExt as _;
+use http::StatusCode;
 use netrun_auth::rbac::{Role, RoleRegistry};
 use netrun_auth_axum::guard::{require_organization, require_permissions};
-use netrun_auth_axum::{Auth, AuthConfig, Rbac, TokenRequest};
-use serde_json::{json, Value};
-use tower::ServiceExt as _;
+use netrun_auth_axum::{Auth, Rbac, TokenRequest};
+use serde_json::json;
 
-fn auth() -> Auth {
-    let config = AuthConfig::builder()
-        .issuer("netrun-tests")
-        .audience("netrun-tests-api")
-        .algorithm("HS256")
-        .secret("0123456789abcdef0123456789abcdef-test-secret")
-        .build()
-        .unwrap();
-    Auth::new(config).unwrap()
-}
+mod common;
+use common::{auth, call};
 
 fn registry() -> Rbac {
     let mut registry = RoleRegistry::new();
@@ -66,20 +55,6 @@ async fn token(auth: &Auth, user: &str, roles: &[&str], permissions: &[&str]) ->
         .await
         .unwrap()
         .access_token
-}
-
-async fn call(app: &Router, path: &str, token: &str) -> (StatusCode, Value) {
-    let request = Request::get(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 #[tokio::test]

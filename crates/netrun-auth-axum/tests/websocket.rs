@@ -7,21 +7,13 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::StreamExt as _;
 use netrun_auth_axum::guard::require_roles;
-use netrun_auth_axum::{Auth, AuthConfig, AuthUser, TokenRequest};
+use netrun_auth_axum::{Auth, AuthUser, TokenRequest};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message as ClientMessage;
 
-fn auth() -> Auth {
-    let config = AuthConfig::builder()
-        .issuer("netrun-tests")
-        .audience("netrun-tests-api")
-        .algorithm("HS256")
-        .secret("0123456789abcdef0123456789abcdef-test-secret")
-        .build()
-        .unwrap();
-    Auth::new(config).unwrap()
-}
+mod common;
+use common::auth;
 
 async fn greet(user: AuthUser, ws: WebSocketUpgrade) -> axum::response::Response {
     let name = user.user_id.clone();

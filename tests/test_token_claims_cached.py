@@ -148,3 +148,21 @@ def test_shared_lists_are_bounded_and_keep_their_content():
     lists.get(["c"])  # full: starts over
     assert len(lists) == 1
     assert lists.get(["a"]) == ["a"] and lists.get(["a"]) is not a
+
+
+async def test_the_request_user_is_kept_with_the_claims_next_to_the_model(manager):
+    from netrun_auth.context import _user_of
+    from netrun_auth.types import User
+
+    pair = await issue(manager)
+    user = _user_of(await manager.verify(pair.access_token))
+    assert _user_of(await manager.verify(pair.access_token)) is user
+    assert user == User.from_claims(manager.engine.verify(pair.access_token))
+    model = await manager.validate_token(pair.access_token)
+    assert token_claims(manager.engine.verify(pair.access_token)) is model
+    assert _user_of(await manager.verify(pair.access_token)) is user
+    other = await issue(manager)
+    assert _user_of(await manager.verify(other.access_token)) is not user
+    await manager.logout(pair.access_token)
+    with pytest.raises(TokenRevokedError):
+        await manager.verify(pair.access_token)

@@ -55,6 +55,9 @@ class Claims:
     def extra(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]:
         """The claims with the TokenClaims field names."""
+    def user_of(self, build: Any) -> Any:
+        """The ``User`` kept with these claims (with the token's cache entry), else
+        ``build(self)``, kept."""
     def model_of(self, spec: tuple[Any, ...]) -> Any:
         """The model kept with these claims (shared with the token's cache entry), else
         one built without validation and kept (see ``types._VERIFIED_MODEL``)."""

@@ -173,26 +173,16 @@ class AuthContext:
         return self._claims
 
 
-_USERS: dict[tuple[str, str, str, int], User] = {}
-_USERS_MAX = 4096
-
-
 def _user_of(verified: Any) -> User:
     """The :class:`User` of engine-verified claims, shared by the requests of one token.
 
     Sharing is safe because a ``User`` is deeply immutable (frozen model, tuple
     fields, read-only ``extra``). The token was just verified (signature, expiry,
-    revocation); only building the pydantic model again is skipped when the same
-    token comes back. Keyed by the token's issuer, subject, id and expiry, never by
-    the token itself.
+    revocation); only building the model again is skipped when the same token comes
+    back: the user is kept with its claims in the engine's verified-token cache entry,
+    and dies with it.
     """
-    key = (verified.issuer, verified.user_id, verified.jti, verified.expires_at)
-    user = _USERS.get(key)
-    if user is None:
-        user = User.from_claims(verified)
-        if len(_USERS) >= _USERS_MAX:
-            _USERS.clear()
-        _USERS[key] = user
+    user: User = verified.user_of(User.from_claims)
     return user
 
 

@@ -1,6 +1,6 @@
 //! `Claims`: the verified claims of one token, shared with the engine's cache.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use netrun_auth::claims::Audience;
 use pyo3::prelude::*;
@@ -104,14 +104,24 @@ impl PyClaims {
         py: Python<'py>,
         spec: &Bound<'py, PyTuple>,
     ) -> PyResult<Py<PyAny>> {
-        if let Some(kept) = self.0.memo.get::<Py<PyAny>>() {
+        let views = self.views();
+        if let Some(kept) = views.model.get() {
             return Ok(kept.clone_ref(py));
         }
-        let model = self.build_model(py, spec)?;
-        Ok(match self.0.memo.get_or_init(|| model.clone().unbind()) {
-            Some(kept) => kept.clone_ref(py),
-            None => model.unbind(),
-        })
+        let model = self.build_model(py, spec)?.unbind();
+        Ok(views.model.get_or_init(|| model).clone_ref(py))
+    }
+
+    /// The `User` kept with these claims (shared with the token's cache entry, so every
+    /// request of one token gets the same one), else `build(self)`, kept.
+    fn user_of(slf: &Bound<'_, Self>, build: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let views = slf.get().views();
+        if let Some(kept) = views.user.get() {
+            return Ok(kept.clone_ref(py));
+        }
+        let user = build.call1((slf,))?.unbind();
+        Ok(views.user.get_or_init(|| user).clone_ref(py))
     }
 
     fn __repr__(&self) -> String {
@@ -124,7 +134,24 @@ impl PyClaims {
     }
 }
 
+/// What the bindings keep with verified claims (in their memo slot, so with the token's
+/// verified-token cache entry): the `TokenClaims` model and the request `User`, each
+/// made once.
+#[derive(Default)]
+struct Views {
+    model: OnceLock<Py<PyAny>>,
+    user: OnceLock<Py<PyAny>>,
+}
+
 impl PyClaims {
+    /// The views kept with these claims (made empty on first use).
+    fn views(&self) -> &Views {
+        self.0
+            .memo
+            .get_or_init(Views::default)
+            .expect("the memo of our own claims holds only their views")
+    }
+
     /// A new model of these claims (see `model_of`).
     fn build_model<'py>(
         &self,

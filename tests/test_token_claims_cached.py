@@ -151,18 +151,27 @@ def test_shared_lists_are_bounded_and_keep_their_content():
 
 
 async def test_the_request_user_is_kept_with_the_claims_next_to_the_model(manager):
-    from netrun_auth.context import _user_of
+    from netrun_auth.context import AuthContext, AuthSettings
     from netrun_auth.types import User
 
+    settings = AuthSettings(manager)
+
+    def user_of(token):
+        ctx = AuthContext.now(settings, token)
+        assert ctx is not None and ctx.token == token and ctx.scopes[0] == "authenticated"
+        return ctx.user
+
     pair = await issue(manager)
-    user = _user_of(await manager.verify(pair.access_token))
-    assert _user_of(await manager.verify(pair.access_token)) is user
+    user = user_of(pair.access_token)
+    assert user_of(pair.access_token) is user
     assert user == User.from_claims(manager.engine.verify(pair.access_token))
     model = await manager.validate_token(pair.access_token)
     assert token_claims(manager.engine.verify(pair.access_token)) is model
-    assert _user_of(await manager.verify(pair.access_token)) is user
+    assert user_of(pair.access_token) is user
     other = await issue(manager)
-    assert _user_of(await manager.verify(other.access_token)) is not user
+    assert user_of(other.access_token) is not user
     await manager.logout(pair.access_token)
+    with pytest.raises(TokenRevokedError):
+        AuthContext.now(settings, pair.access_token)
     with pytest.raises(TokenRevokedError):
         await manager.verify(pair.access_token)

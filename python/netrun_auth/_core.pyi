@@ -144,6 +144,12 @@ def peek_issuer(token: object, max_token_bytes: int | None = None) -> str | None
     """The unverified ``iss`` of a token, only to choose its verifier (``None`` when it has
     none, is malformed, not valid Unicode, or over ``max_token_bytes``)."""
 
+def request_token(
+    headers: Iterable[tuple[bytes, bytes]], cookie_name: str | None, max_bytes: int
+) -> str | None:
+    """The bearer token of a request from its ASGI headers (``None`` without one); raises
+    ``TokenInvalidError`` (``token_malformed``/``token_too_large``) for a bad header or cookie."""
+
 def generate_key(kind: str) -> tuple[bytes, bytes]:
     """A new key pair as (PKCS#8 private PEM, SPKI public PEM).
 
@@ -167,6 +173,8 @@ class MemoryStore:
         """``refresh_grace_seconds``: default ``REFRESH_GRACE_SECONDS``."""
     def check(self, claims: Claims) -> None:
         """Raise TokenRevokedError if the token, its session or its user is revoked."""
+    def check_now(self, claims: Claims) -> bool:
+        """``check``, then ``True`` (this store always decides at once)."""
     def register_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...
     def revoke_token(self, claims: Claims) -> None: ...
     def revoke_session(self, user_id: str, session_id: str, expires_at: int) -> None: ...

@@ -40,6 +40,7 @@ class AuthSettings:
         "rbac_manager",
         "router",
         "verify",
+        "verify_now",
     )
 
     def __init__(
@@ -54,6 +55,8 @@ class AuthSettings:
         self.jwt_manager = jwt_manager
         # JWTManager.verify returns the engine's claims without building a pydantic model.
         self.verify = getattr(jwt_manager, "verify", None)
+        # ... and, when its store decides at once, without a coroutine (see authenticate_now).
+        self.verify_now = getattr(jwt_manager, "_verify_now", None) if self.verify else None
         self.rbac_manager = rbac_manager
         self.cookie_name = cookie_name
         providers = tuple(providers)
@@ -114,22 +117,49 @@ class AuthSettings:
         )
 
 
-class AuthContext:
+class AuthContext(AuthCredentials):
     """The authentication outcome of one request, kept in ``scope["netrun_auth"]``.
 
     ``user``, ``claims`` and ``token`` are all ``None`` for an anonymous request.
     ``claims`` (the pydantic :class:`TokenClaims`) is built on first use only, and
     only for tokens of this API's own issuer (``None`` for a provider's token).
+
+    An authenticated request's context is also its ``request.auth`` (Starlette's
+    ``AuthCredentials``): ``scopes`` holds ``"authenticated"`` and the user's
+    permissions, for ``starlette.authentication.requires``.
     """
 
     __slots__ = ("_claims", "_verified", "settings", "token", "user")
 
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(  # no super().__init__: scopes are computed when read
+        self,
+        settings: AuthSettings,
+        token: str | None = None,
+        user: User | None = None,
+        verified: Any = None,
+    ) -> None:
         self.settings = settings
-        self.token: str | None = None
-        self.user: User | None = None
-        self._verified: Any = None
+        self.token = token
+        self.user = user
+        self._verified = verified
         self._claims: TokenClaims | None = None
+
+    @classmethod
+    def now(cls, settings: AuthSettings, token: str) -> AuthContext | None:
+        """The context of ``token`` when it can be validated without waiting (a token of
+        this API's own ``JWTManager``, whose store decides at once); ``None`` when
+        :meth:`authenticate` must be awaited (providers are registered, or the store
+        must be asked).
+
+        Raises the errors of :meth:`authenticate`, except ``StoreUnavailableError``.
+        """
+        verify_now = settings.verify_now
+        if verify_now is None or settings.router is not None:
+            return None
+        verified = verify_now(token)
+        if verified is None:
+            return None
+        return cls(settings, token, verified.user_of(User.from_claims), verified)
 
     async def authenticate(self, token: str) -> None:
         """Validate ``token`` with its issuer's validator and keep the outcome.
@@ -150,17 +180,16 @@ class AuthContext:
                 return
         verify = settings.verify
         if verify is not None:  # JWTManager: engine claims, no pydantic model built yet
-            self.accept(token, await verify(token))
+            verified = await verify(token)
+            # Shared by the requests of one token: a User is deeply immutable (frozen
+            # model, tuple fields, read-only extra), kept with the engine's cache entry.
+            self.user = verified.user_of(User.from_claims)
+            self._verified = verified
+            self.token = token
             return
         # Any object with the documented validate_token().
         verified = self._claims = await settings.jwt_manager.validate_token(token)
         self.user = verified.to_user()
-        self._verified = verified
-        self.token = token
-
-    def accept(self, token: str, verified: Any) -> None:
-        """Keep ``token``, which ``JWTManager.verify`` just accepted with claims ``verified``."""
-        self.user = _user_of(verified)
         self._verified = verified
         self.token = token
 
@@ -172,46 +201,15 @@ class AuthContext:
             self._claims = token_claims(self._verified)
         return self._claims
 
-
-def _user_of(verified: Any) -> User:
-    """The :class:`User` of engine-verified claims, shared by the requests of one token.
-
-    Sharing is safe because a ``User`` is deeply immutable (frozen model, tuple
-    fields, read-only ``extra``). The token was just verified (signature, expiry,
-    revocation); only building the model again is skipped when the same token comes
-    back: the user is kept with its claims in the engine's verified-token cache entry,
-    and dies with it.
-    """
-    user: User = verified.user_of(User.from_claims)
-    return user
-
-
-class TokenCredentials(AuthCredentials):
-    """``request.auth`` of an authenticated request.
-
-    ``scopes`` holds ``"authenticated"`` and the user's permissions (Starlette's
-    convention, for ``starlette.authentication.requires``); ``claims`` and ``token``
-    are the validated claims and the raw token.
-    """
-
-    def __init__(self, context: AuthContext) -> None:  # no super().__init__: lazy scopes
-        self._context = context
-
     @property
     def scopes(self) -> list[str]:  # type: ignore[override]
         """``"authenticated"`` and the user's permissions (empty when anonymous)."""
-        user = self._context.user
+        user = self.user
         return ["authenticated", *user.permissions] if user is not None else []
 
-    @property
-    def claims(self) -> TokenClaims | None:
-        """The validated claims (``None`` for a provider's token)."""
-        return self._context.claims
 
-    @property
-    def token(self) -> str | None:
-        """The raw, validated token."""
-        return self._context.token
+TokenCredentials = AuthContext
+"""The type of ``request.auth`` of an authenticated request: its :class:`AuthContext`."""
 
 
 def _provider_cap(provider: TokenProvider) -> int:

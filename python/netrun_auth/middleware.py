@@ -33,7 +33,7 @@ answered the same way instead of becoming a 500. Answers are built in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from starlette.authentication import AuthCredentials, UnauthenticatedUser
@@ -180,31 +180,29 @@ class AuthenticationMiddleware:
             return
 
         settings = self.settings
-        ctx = AuthContext(settings)
+        ctx: AuthContext | None = None
         try:
             token = extract_token(scope, settings.cookie_name, settings.max_token_bytes)
             if token is not None:
-                if settings.router is None and settings.verify is not None:
-                    # The quick start's case, without one coroutine more: no providers,
-                    # a JWTManager (what AuthContext.authenticate would do).
-                    ctx.accept(token, await settings.verify(token))
-                else:
+                ctx = AuthContext.now(settings, token)
+                if ctx is None:
+                    ctx = AuthContext(settings)
                     await ctx.authenticate(token)
         except AuthenticationError as exc:
             if not self._is_public(scope["path"]):
                 await self._reject(scope, receive, send, exc)
                 return
-            ctx = AuthContext(settings)  # anonymous on a public path
-        _publish(scope, ctx)
+            ctx = None  # anonymous on a public path
+        _publish(scope, ctx or AuthContext(settings))
 
         # Answer an AuthenticationError the app left unhandled (typically raised by a
         # dependency) as above instead of a 500, if nothing was sent yet.
         started = connected = False
 
-        async def send_tracking(message: Message) -> None:
+        def send_tracking(message: Message) -> Awaitable[None]:  # the server's awaitable
             nonlocal started
             started = True
-            await send(message)
+            return send(message)
 
         app_receive = receive
         if scope_type == "websocket":
@@ -243,4 +241,4 @@ def _publish(scope: Scope, ctx: AuthContext) -> None:
         scope["auth"] = _NO_CREDENTIALS
     else:
         scope["user"] = ctx.user
-        scope["auth"] = TokenCredentials(ctx)
+        scope["auth"] = ctx

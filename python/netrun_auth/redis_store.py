@@ -189,16 +189,9 @@ class RedisStore:
             TokenRevokedError: when the token, its session or its user is revoked (401).
             StoreUnavailableError: when Redis does not answer within ``timeout`` (503).
         """
-        if not self._started:
-            self._start()
+        if self.check_now(claims):
+            return
         keys = self._keys.check_keys(claims)
-        mirror = self._mirror
-        if mirror is not None:
-            if mirror.live:
-                token, session, before = mirror.lookup(keys)
-                _core.decide(claims, token, session, before)
-                return
-            mirror.start()
         try:
             token, session, before = await bounded(
                 retried_once(self.client.mget, keys), self.timeout
@@ -207,6 +200,26 @@ class RedisStore:
         except Exception as exc:
             raise StoreUnavailableError() from exc
         _core.decide(claims, token is not None, session is not None, before_time)
+
+    def check_now(self, claims: _core.Claims) -> bool:
+        """:meth:`check` decided from the local mirror, when it is live: ``True`` then
+        (``TokenRevokedError`` if revoked); ``False`` when Redis must be asked.
+
+        Raises:
+            TokenRevokedError: when the mirror holds a revocation of the token, its
+                session or its user (401).
+        """
+        if not self._started:
+            self._start()
+        mirror = self._mirror
+        if mirror is None:
+            return False
+        if not mirror.live:
+            mirror.start()
+            return False
+        token, session, before = mirror.lookup(self._keys.check_keys(claims))
+        _core.decide(claims, token, session, before)
+        return True
 
     # --- writes --------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ client. Both follow :class:`RevocationStore`; the rules live in the Rust engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from . import _core
@@ -93,6 +94,8 @@ class MemoryStore:
                 f"refresh_grace_seconds: must be between 0 and {_core.MAX_REFRESH_GRACE_SECONDS}"
             )
         self._state = _core.MemoryStore(refresh_grace_seconds)
+        # check() without a coroutine: this store always decides at once (True).
+        self.check_now: Callable[[_core.Claims], bool] = self._state.check_now
 
     async def check(self, claims: _core.Claims) -> None:
         """Raise ``TokenRevokedError`` (401) if the token, its session or its user is revoked."""

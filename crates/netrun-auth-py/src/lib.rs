@@ -6,6 +6,7 @@
 
 mod claims;
 mod claims_view;
+mod credentials;
 mod defaults;
 mod errors;
 mod issuer;
@@ -36,6 +37,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(token::insecure_decode_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(keys::generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(issuer::peek_issuer, m)?)?;
+    m.add_function(wrap_pyfunction!(credentials::request_token, m)?)?;
     // Outside OpenID Connect issuers
     m.add_class::<oidc::PyOidcVerifier>()?;
     m.add_class::<oidc::PyOidcRouter>()?;

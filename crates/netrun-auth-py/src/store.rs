@@ -45,6 +45,11 @@ impl PyMemoryStore {
         self.check_claims(&claims.0)
     }
 
+    /// `check`, then `True` (this store always decides at once).
+    fn check_now(&self, claims: &PyClaims) -> PyResult<bool> {
+        self.check_claims(&claims.0).map(|()| true)
+    }
+
     fn register_session(&self, user_id: Text, session_id: Text, expires_at: i64) {
         self.0
             .register_session(&user_id.0, &session_id.0, expires_at, self.now());

@@ -177,6 +177,13 @@ pub enum Error {
     /// The token is not a well-formed compact JWS.
     #[error("malformed token: {0}")]
     Malformed(&'static str),
+    /// The request's `Authorization` header or token cookie cannot carry a token
+    /// (see [`crate::credentials`]).
+    #[error("{0}")]
+    BadCredentials(&'static str),
+    /// The request's `Authorization` header or token cookie is over the size cap.
+    #[error("{0}")]
+    CredentialsTooLarge(&'static str),
     /// The header names an algorithm outside the configured allow-list.
     #[error("token algorithm is not allowed")]
     AlgorithmNotAllowed,
@@ -315,7 +322,8 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::TokenTooLarge { .. } => "token_too_large",
-            Error::Malformed(_) => "token_malformed",
+            Error::Malformed(_) | Error::BadCredentials(_) => "token_malformed",
+            Error::CredentialsTooLarge(_) => "token_too_large",
             Error::AlgorithmNotAllowed => "algorithm_not_allowed",
             Error::UnknownKey => "unknown_key",
             Error::InvalidSignature => "invalid_signature",

@@ -6,6 +6,7 @@
 //!
 //! - [`token`]: [`TokenEngine`] issues token pairs and verifies tokens (RFC 7519, RFC 8725).
 //! - [`claims`]: the typed claim set and its checks.
+//! - [`credentials`]: the token of a request (`Authorization: Bearer`, or a cookie).
 //! - [`keys`] and [`jwk`]: key material (PEM, JWK, JWKS), parsed once; the key set of an engine.
 //! - [`algorithm`]: the JWS algorithms and the key families they need.
 //! - [`cache`]: the verified-token cache.
@@ -23,6 +24,7 @@ pub mod algorithm;
 pub mod base64url;
 pub mod cache;
 pub mod claims;
+pub mod credentials;
 pub mod defaults;
 pub mod error;
 pub mod issuer;

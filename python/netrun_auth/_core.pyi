@@ -217,6 +217,24 @@ class Keyspace:
     def checked_kind(self, key: str) -> Literal["token", "session", "user"] | None:
         """The kind of a key a validation reads under this prefix, else None."""
 
+@final
+class MirrorEntries:
+    """A Redis store's revocations as announced, kept in this process (the local mirror's
+    entries and their rules)."""
+
+    def __new__(cls, keyspace: Keyspace) -> MirrorEntries: ...
+    def apply_announcement(self, text: bytes | str) -> None:
+        """Apply one announcement (as published, or as a writing script returned it)."""
+    def apply(self, key: str, value: str, ttl_seconds: float) -> None:
+        """Record that ``key`` holds ``value`` for ``ttl_seconds`` (if a validation reads it)."""
+    def check(self, claims: Claims) -> None:
+        """Raise TokenRevokedError if the entries revoke ``claims``."""
+    def sweep(self) -> None:
+        """Forget the entries that died."""
+    def clear(self) -> None:
+        """Forget every entry."""
+    def __len__(self) -> int: ...
+
 def decide(
     claims: Claims,
     token_revoked: bool,
@@ -231,9 +249,6 @@ def retain_until(expires_at: int) -> int:
 def redis_scripts() -> list[tuple[str, str]]:
     """(name, Lua source) of the Redis store's scripts: set_flag, spend_refresh, revoke_user,
     register_session."""
-
-def parse_announcement(text: str) -> tuple[int, str, str] | None:
-    """(ttl seconds, value, key) of an announcement on the revocation channel, or None."""
 
 def spend_outcome(code: int) -> Literal["spent", "retried", "reused"]:
     """The outcome a spend script's status code names."""

@@ -4,8 +4,9 @@ A copy, in this process, of the revocation keys under one prefix, kept current b
 announcements the engine's Lua scripts publish on ``<prefix>revocations``. While it is
 *live*, :class:`~netrun_auth.redis_store.RedisStore` decides validations from it without
 a round trip; while it is not, validations go to Redis (and fail closed if Redis is
-down). Which keys are kept (:meth:`netrun_auth._core.Keyspace.checked_kind`) and the
-announcement format (:func:`netrun_auth._core.parse_announcement`) come from the engine.
+down). The entries and their rules (which keys are kept, the announcement format, how two
+announcements of one key combine, the verdict) are the engine's
+(:class:`netrun_auth._core.MirrorEntries`, shared with the axum crate's mirror).
 
 Life cycle (one background task, started on first use, re-armed after every outage):
 
@@ -33,7 +34,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import redis.exceptions
@@ -102,7 +102,7 @@ class RevocationMirror:
         self.channel = channel
         self.timeout = timeout
         self.cluster = cluster
-        self.entries: dict[str, tuple[str, float]] = {}
+        self.entries = _core.MirrorEntries(keyspace)
         self._live = False
         self._last_seen = 0.0
         self._task: asyncio.Task[None] | None = None
@@ -122,42 +122,18 @@ class RevocationMirror:
                 self._run(), name=f"netrun-auth mirror {self.prefix}"
             )
 
-    def lookup(self, keys: Sequence[str]) -> tuple[bool, bool, int | None]:
-        """What the mirror holds for ``Keyspace.check_keys``: (token, session, before)."""
-        if not self.entries:  # nothing revoked under the prefix: the common case
-            return False, False, None
-        now = time.monotonic()
-        found: list[str | None] = []
-        for key in keys:
-            entry = self.entries.get(key)
-            if entry is not None and entry[1] <= now:
-                del self.entries[key]
-                entry = None
-            found.append(None if entry is None else entry[0])
-        token, session, before = found
-        return token is not None, session is not None, None if before is None else int(before)
+    def check(self, claims: _core.Claims) -> None:
+        """Raise ``TokenRevokedError`` if the entries revoke ``claims`` (only meaningful
+        while :attr:`live`)."""
+        self.entries.check(claims)
 
     def apply(self, key: str, value: str, ttl_seconds: float) -> None:
         """Record that ``key`` holds ``value`` for ``ttl_seconds`` (if a validation reads it)."""
-        kind = self.keyspace.checked_kind(key)
-        if kind is None:
-            return
-        expires_at = time.monotonic() + ttl_seconds
-        current = self.entries.get(key)
-        if current is not None and kind == "user":
-            # Of two logout-everywhere times the later holds, with the longer life.
-            value = str(max(int(value), int(current[0])))
-            expires_at = max(expires_at, current[1])
-        self.entries[key] = (value, expires_at)
+        self.entries.apply(key, value, ttl_seconds)
 
     def apply_announcement(self, text: bytes | str) -> None:
         """Apply one announcement (as published, or as returned by the writing script)."""
-        if isinstance(text, bytes):
-            text = text.decode()
-        parsed = _core.parse_announcement(text)
-        if parsed is not None:
-            ttl, value, key = parsed
-            self.apply(key, value, ttl)
+        self.entries.apply_announcement(text)
 
     async def aclose(self) -> None:
         """Stop the task and close the subscription (idempotent)."""
@@ -255,7 +231,7 @@ class RevocationMirror:
                 self._handle(message)
             if now - swept > self.sweep_every:
                 swept = now
-                self.entries = {k: e for k, e in self.entries.items() if e[1] > now}
+                self.entries.sweep()
 
     @staticmethod
     async def _confirmed(pubsub: Any) -> None:

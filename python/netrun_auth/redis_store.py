@@ -217,8 +217,7 @@ class RedisStore:
         if not mirror.live:
             mirror.start()
             return False
-        token, session, before = mirror.lookup(self._keys.check_keys(claims))
-        _core.decide(claims, token, session, before)
+        mirror.entries.check(claims)
         return True
 
     # --- writes --------------------------------------------------------------------

@@ -47,10 +47,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Revocation
     m.add_class::<store::PyMemoryStore>()?;
     m.add_class::<revocation::PyKeyspace>()?;
+    m.add_class::<revocation::PyMirrorEntries>()?;
     m.add_function(wrap_pyfunction!(revocation::decide, m)?)?;
     m.add_function(wrap_pyfunction!(revocation::retain_until, m)?)?;
     m.add_function(wrap_pyfunction!(revocation::redis_scripts, m)?)?;
-    m.add_function(wrap_pyfunction!(revocation::parse_announcement, m)?)?;
     m.add_function(wrap_pyfunction!(revocation::spend_outcome, m)?)?;
     revocation::add_constants(m)?;
     // RBAC

@@ -1,7 +1,12 @@
 //! Revocation rules for stores written in Python (Redis): key names, scripts, verdicts.
 
-use netrun_auth::revocation::{self, scripts, Keyspace, RevocationState, SpendOutcome};
+use std::time::{Duration, Instant};
+
+use netrun_auth::revocation::{
+    self, scripts, Keyspace, MirrorEntries, RevocationState, SpendOutcome,
+};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::text::Text;
 
@@ -71,10 +76,54 @@ impl PyKeyspace {
     }
 }
 
-/// `(ttl seconds, value, key)` of an announcement on the revocation channel, or None.
-#[pyfunction]
-pub fn parse_announcement(text: &str) -> Option<(i64, &str, &str)> {
-    scripts::parse_announcement(text).map(|a| (a.ttl_seconds, a.value, a.key))
+/// The revocations of a Redis store as announced, kept in this process (the local
+/// mirror's entries and rules; the subscription is `netrun_auth.redis_mirror`'s).
+#[pyclass(frozen, module = "netrun_auth._core", name = "MirrorEntries")]
+pub struct PyMirrorEntries(MirrorEntries);
+
+#[pymethods]
+impl PyMirrorEntries {
+    #[new]
+    fn new(keyspace: &PyKeyspace) -> Self {
+        PyMirrorEntries(MirrorEntries::new(keyspace.0.clone()))
+    }
+
+    /// Apply one announcement (as published, or as a writing script returned it).
+    fn apply_announcement(&self, text: &Bound<'_, PyAny>) -> PyResult<()> {
+        let bytes = match text.cast::<PyBytes>() {
+            Ok(bytes) => bytes.as_bytes().to_vec(),
+            Err(_) => text.extract::<Text>()?.0.into_bytes(),
+        };
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            self.0.apply_announcement(text, Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Record that `key` holds `value` for `ttl_seconds` (if a validation reads it).
+    fn apply(&self, key: Text, value: Text, ttl_seconds: f64) {
+        let ttl = Duration::try_from_secs_f64(ttl_seconds.max(0.0)).unwrap_or(Duration::MAX);
+        self.0.apply(&key.0, &value.0, ttl, Instant::now());
+    }
+
+    /// Raise `TokenRevokedError` if the entries revoke `claims`.
+    fn check(&self, claims: &PyClaims) -> PyResult<()> {
+        self.0.check(&claims.0, Instant::now()).map_err(to_py_err)
+    }
+
+    /// Forget the entries that died.
+    fn sweep(&self) {
+        self.0.sweep(Instant::now());
+    }
+
+    /// Forget every entry.
+    fn clear(&self) {
+        self.0.clear();
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// `spent`, `retried` or `reused` for the status code the spend script returned.

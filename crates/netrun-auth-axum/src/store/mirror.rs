@@ -6,8 +6,8 @@
 //! announcements the engine's Lua scripts publish on `<prefix>revocations` (the same
 //! scripts, whichever language wrote). While it is *live*, `check` decides from it without
 //! a round trip; while it is not, `check` goes to Redis (and fails closed with 503 if
-//! Redis is down). Which keys are kept ([`Keyspace::checked_kind`]) and the announcement
-//! format ([`parse_announcement`]) are the engine's.
+//! Redis is down). The entries and their rules (which keys are kept, how announcements
+//! combine, the verdict) are the engine's [`MirrorEntries`], shared with Python.
 //!
 //! Life cycle (one background task, started on the first validation, re-armed after
 //! every outage):
@@ -24,13 +24,11 @@
 //! retried every [`MAX_RETRY_DELAY`] at most. The writing process also applies the
 //! announcements its own scripts return at once (read your own writes).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use netrun_auth::revocation::scripts::parse_announcement;
-use netrun_auth::revocation::{CheckedKind, Keyspace, RevocationState};
+use netrun_auth::revocation::{Keyspace, MirrorEntries, RevocationState};
 use netrun_auth::Claims;
 use redis::aio::ConnectionLike;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
@@ -51,22 +49,15 @@ pub const MAX_RETRY_DELAY: Duration = Duration::from_millis(250);
 /// Keys fetched per `GET`/`PTTL` pipeline while loading.
 const LOAD_CHUNK: usize = 500;
 
-/// One revocation entry: its value (`1` for a flag, a time for a user key) and when it dies.
-#[derive(Clone, Copy)]
-struct Entry {
-    value: i64,
-    expires: Instant,
-}
-
 /// What the background task and the validations share.
 pub(crate) struct State {
-    keys: Keyspace,
     prefix: String,
     channel: String,
     timeout: Duration,
     /// Where to subscribe: the configured URLs (single node: one), tried in turn.
     subscribe_urls: Vec<String>,
-    entries: RwLock<HashMap<String, Entry>>,
+    /// The entries and their rules (the engine's, shared with Python's mirror).
+    entries: MirrorEntries,
     live: AtomicBool,
     /// Milliseconds since `epoch` when the subscription last proved alive.
     last_seen: AtomicU64,
@@ -99,12 +90,11 @@ impl Mirror {
     ) -> Self {
         Mirror {
             state: Arc::new(State {
-                keys,
                 prefix,
                 channel,
                 timeout,
                 subscribe_urls,
-                entries: RwLock::new(HashMap::new()),
+                entries: MirrorEntries::new(keys),
                 live: AtomicBool::new(false),
                 last_seen: AtomicU64::new(0),
                 epoch: Instant::now(),
@@ -136,20 +126,7 @@ impl Mirror {
         if !self.live() {
             return None;
         }
-        let [token, session, user] = keys;
-        let now = Instant::now();
-        let entries = self.state.entries.read().ok()?;
-        let get = |key: &str| {
-            entries
-                .get(key)
-                .filter(|e| e.expires > now)
-                .map(|e| e.value)
-        };
-        Some(RevocationState {
-            token_revoked: get(token).is_some(),
-            session_revoked: claims.session_id.is_some() && get(session).is_some(),
-            user_revoked_before: get(user),
-        })
+        Some(self.state.entries.lookup_keys(claims, keys, Instant::now()))
     }
 
     /// Apply what a write script of this process returned (one announcement or a list).
@@ -185,47 +162,16 @@ impl State {
     }
 
     fn apply_announcement(&self, text: &str) {
-        if let Some(a) = parse_announcement(text) {
-            self.apply(
-                a.key,
-                a.value,
-                Duration::from_secs(a.ttl_seconds.max(0) as u64),
-            );
-        }
+        self.entries.apply_announcement(text, Instant::now());
     }
 
     /// Record that `key` holds `value` for `ttl` (if a validation reads it).
     fn apply(&self, key: &str, value: &str, ttl: Duration) {
-        let Some(kind) = self.keys.checked_kind(key) else {
-            return;
-        };
-        let value = match kind {
-            CheckedKind::User => match value.parse::<i64>() {
-                Ok(v) => v,
-                Err(_) => return,
-            },
-            _ => 1,
-        };
-        let expires = Instant::now() + ttl;
-        let Ok(mut entries) = self.entries.write() else {
-            return;
-        };
-        let entry = entries
-            .entry(key.to_owned())
-            .or_insert(Entry { value, expires });
-        if kind == CheckedKind::User {
-            // Of two logout-everywhere times the later holds, with the longer life.
-            entry.value = entry.value.max(value);
-            entry.expires = entry.expires.max(expires);
-        } else {
-            *entry = Entry { value, expires };
-        }
+        self.entries.apply(key, value, ttl, Instant::now());
     }
 
     fn clear(&self) {
-        if let Ok(mut entries) = self.entries.write() {
-            entries.clear();
-        }
+        self.entries.clear();
     }
 
     async fn run(self: Arc<Self>, backend: Backend) {
@@ -281,10 +227,7 @@ impl State {
                     self.seen();
                     if swept.elapsed() > SWEEP_EVERY {
                         swept = Instant::now();
-                        let now = Instant::now();
-                        if let Ok(mut entries) = self.entries.write() {
-                            entries.retain(|_, e| e.expires > now);
-                        }
+                        self.entries.sweep(swept);
                     }
                 }
             }
@@ -377,7 +320,7 @@ impl State {
             keys.extend(
                 batch
                     .into_iter()
-                    .filter(|k| self.keys.checked_kind(k).is_some()),
+                    .filter(|k| self.entries.keyspace().checked_kind(k).is_some()),
             );
             if next == 0 {
                 return Ok(keys);
@@ -469,9 +412,7 @@ mod tests {
         m.state.apply_announcement("60 1 other:{u}:jti:a");
         m.state.apply_announcement("60 200 p:{u}:before");
         m.state.apply_announcement("60 100 p:{u}:before");
-        let entries = m.state.entries.read().unwrap();
-        assert_eq!(entries.len(), 2);
-        assert_eq!(entries["p:{u}:before"].value, 200);
+        assert_eq!(m.state.entries.len(), 2);
     }
 
     #[test]
@@ -482,7 +423,7 @@ mod tests {
             Value::BulkString(b"60 1 p:{u}:sid:s".to_vec()),
             Value::BulkString(b"60 5 p:{u}:before".to_vec()),
         ]));
-        assert_eq!(m.state.entries.read().unwrap().len(), 2);
+        assert_eq!(m.state.entries.len(), 2);
         assert_eq!(glob_escape("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
     }
 }

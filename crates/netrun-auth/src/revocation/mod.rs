@@ -5,7 +5,8 @@
 //! entry lives only as long as the tokens it covers (plus [`RETENTION_MARGIN_SECONDS`]),
 //! so stores stay bounded. [`Keyspace`] names the keys (the same in memory and in
 //! Redis); [`decide`] turns what a store read into a verdict; [`MemoryStore`] is the
-//! embedded, single-process store.
+//! embedded, single-process store; [`MirrorEntries`] holds a Redis store's revocations
+//! as announced, in this process.
 //!
 //! Refresh tokens are spent once ([`SpendOutcome`]). A second presentation is reuse
 //! (theft detection: the session is revoked), except for the *retry rule*. A refresh
@@ -23,10 +24,12 @@
 
 mod keyspace;
 mod memory;
+mod mirror;
 pub mod scripts;
 
 pub use keyspace::{CheckedKind, Keyspace};
 pub use memory::{MemoryStore, SWEEP_INTERVAL_SECONDS};
+pub use mirror::MirrorEntries;
 
 use crate::claims::Claims;
 use crate::error::{Error, Result};

@@ -2,7 +2,7 @@
 
 use netrun_auth::credentials;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PySequence};
+use pyo3::types::{PyBytes, PyList, PySequence, PyString, PyTuple};
 
 use crate::errors::to_py_err;
 use crate::text::Text;
@@ -15,30 +15,45 @@ use crate::text::Text;
 /// or cookie that cannot carry a token.
 #[pyfunction]
 #[pyo3(signature = (headers, cookie_name, max_bytes))]
-pub fn request_token(
-    headers: &Bound<'_, PyAny>,
+pub fn request_token<'py>(
+    py: Python<'py>,
+    headers: &Bound<'py, PyAny>,
     cookie_name: Option<Text>,
     max_bytes: usize,
-) -> PyResult<Option<String>> {
-    let mut pairs: Vec<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)> = Vec::with_capacity(8);
-    for pair in headers.try_iter()? {
-        let pair = pair?;
-        let Ok(pair) = pair.cast::<PySequence>() else {
-            continue;
-        };
-        if pair.len().ok() != Some(2) {
-            continue;
+) -> PyResult<Option<Bound<'py, PyString>>> {
+    let mut pairs: Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> = Vec::with_capacity(8);
+    // ASGI servers give a list of tuples: read those directly, anything else item by item.
+    if let Ok(list) = headers.cast::<PyList>() {
+        for pair in list.iter() {
+            push_pair(&mut pairs, &pair);
         }
-        let (Ok(name), Ok(value)) = (pair.get_item(0), pair.get_item(1)) else {
-            continue;
-        };
-        if let (Ok(name), Ok(value)) = (name.cast_into::<PyBytes>(), value.cast_into::<PyBytes>()) {
-            pairs.push((name, value));
+    } else {
+        for pair in headers.try_iter()? {
+            push_pair(&mut pairs, &pair?);
         }
     }
     let cookie_name = cookie_name.as_ref().map(|name| name.0.as_str());
     let headers = pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
-    credentials::request_token(headers, cookie_name, max_bytes)
-        .map(|token| token.map(|t| t.into_owned()))
-        .map_err(to_py_err)
+    let token = credentials::request_token(headers, cookie_name, max_bytes).map_err(to_py_err)?;
+    Ok(token.map(|token| PyString::new(py, &token)))
+}
+
+/// Keep `pair` if it is two `bytes` (a tuple, or any sequence).
+fn push_pair<'py>(
+    pairs: &mut Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>,
+    pair: &Bound<'py, PyAny>,
+) {
+    let items = match pair.cast::<PyTuple>() {
+        Ok(tuple) if tuple.len() == 2 => (tuple.get_item(0), tuple.get_item(1)),
+        Ok(_) => return,
+        Err(_) => match pair.cast::<PySequence>() {
+            Ok(seq) if seq.len().ok() == Some(2) => (seq.get_item(0), seq.get_item(1)),
+            _ => return,
+        },
+    };
+    if let (Ok(name), Ok(value)) = items {
+        if let (Ok(name), Ok(value)) = (name.cast_into::<PyBytes>(), value.cast_into::<PyBytes>()) {
+            pairs.push((name, value));
+        }
+    }
 }

@@ -84,6 +84,9 @@ pub fn bearer_token(raw: &[u8], max_bytes: usize) -> Result<&str> {
     if token.is_empty() {
         return Err(Error::BadCredentials("Bearer token is missing"));
     }
+    if token.len() > max_bytes {
+        return Err(Error::CredentialsTooLarge("Bearer token is too large"));
+    }
     if !all_token_chars(token) {
         return Err(Error::BadCredentials("Bearer token is malformed"));
     }
@@ -215,6 +218,13 @@ mod tests {
         assert_eq!(code(token(&pairs, None, 100)), "token_too_large");
         let error = token(&pairs, None, 100).unwrap_err();
         assert_eq!(error.to_string(), "Authorization header is too large");
+        // Within the header's slack for `Bearer ` and spaces, still over the token cap.
+        let over = format!("Bearer {}", "a".repeat(101));
+        let pairs = [("authorization", over.as_bytes())];
+        assert_eq!(code(token(&pairs, None, 100)), "token_too_large");
+        let at_cap = format!("Bearer {}", "a".repeat(100));
+        let pairs = [("authorization", at_cap.as_bytes())];
+        assert_eq!(token(&pairs, None, 100).unwrap().map(|t| t.len()), Some(100));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 Runs, one after the other on 127.0.0.1, uvicorn (1 worker, no access log) serving one
 variant of ``app.py`` and ``wrk`` (Debian package ``wrk``) against it: 32 connections,
-10 s per route after a short warm-up, in interleaved rounds (default 3; the medians are
+10 s per route after a short warm-up, in interleaved rounds (default 5; the medians are
 reported, so that a burst of load from elsewhere on the machine skews one run, not the
 result). Then ``propagation.py``: how soon a revocation made through one worker is
 enforced by another (two uvicorn processes on one redis-server).
@@ -204,7 +204,14 @@ def http_figures(args: argparse.Namespace, env: dict[str, str], token: str) -> l
         ratio = med[peer]["cpu_us"] / med[ours]["cpu_us"]
         rps_ratio = med[ours]["rps"] / med[peer]["rps"]
         met = None if goal is None else ratio >= float(goal.split()[1].rstrip("x"))
-        print(f"  {name:<66} {ratio:5.2f}x ({rps_ratio:4.2f}x)  {goal or ''}")
+        # The ratio of each round's two runs (a few seconds apart): how far one run can
+        # land from the median on this machine.
+        rounds = [
+            p.cpu_us_per_request / o.cpu_us_per_request
+            for o, p in zip(runs[ours], runs[peer], strict=True)
+        ]
+        spread = f"per-round ratios {min(rounds):.2f}x to {max(rounds):.2f}x"
+        print(f"  {name:<66} {ratio:5.2f}x ({rps_ratio:4.2f}x)  {goal or '':<9} {spread}")
         figures.append(
             Figure(
                 section=SECTION,
@@ -217,8 +224,9 @@ def http_figures(args: argparse.Namespace, env: dict[str, str], token: str) -> l
                 goal=goal,
                 met=met,
                 chart=chart,
-                note=note,
+                note=f"{note}; {spread}",
                 extra={
+                    "per_round_ratios": [round(r, 3) for r in rounds],
                     "requests_per_second": round(med[ours]["rps"]),
                     "peer_requests_per_second": round(med[peer]["rps"]),
                     "ratio_by_requests_per_second": round(rps_ratio, 3),
@@ -299,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="runs per route, interleaved; medians reported"
+        "--rounds", type=int, default=5, help="runs per route, interleaved; medians reported"
     )
     parser.add_argument("--propagation-samples", type=int, default=300)
     parser.add_argument(

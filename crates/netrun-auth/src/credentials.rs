@@ -224,7 +224,10 @@ mod tests {
         assert_eq!(code(token(&pairs, None, 100)), "token_too_large");
         let at_cap = format!("Bearer {}", "a".repeat(100));
         let pairs = [("authorization", at_cap.as_bytes())];
-        assert_eq!(token(&pairs, None, 100).unwrap().map(|t| t.len()), Some(100));
+        assert_eq!(
+            token(&pairs, None, 100).unwrap().map(|t| t.len()),
+            Some(100)
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ const HEADER_SLACK: usize = 16;
 /// [`Error::BadCredentials`] for several `Authorization` headers, a scheme other than
 /// `Bearer`, or an empty token or one with a character outside RFC 6750's b64token
 /// (in the header or the cookie); [`Error::CredentialsTooLarge`] for a header or
-/// cookie over the cap (`max_bytes` for the token).
+/// cookie over the cap, [`Error::TokenTooLarge`] for a header's token over `max_bytes`.
 pub fn request_token<'h, I>(
     headers: I,
     cookie_name: Option<&str>,
@@ -85,7 +85,8 @@ pub fn bearer_token(raw: &[u8], max_bytes: usize) -> Result<&str> {
         return Err(Error::BadCredentials("Bearer token is missing"));
     }
     if token.len() > max_bytes {
-        return Err(Error::CredentialsTooLarge("Bearer token is too large"));
+        // The engine's own refusal of such a token: the same answer wherever it is noticed.
+        return Err(Error::TokenTooLarge { max: max_bytes });
     }
     if !all_token_chars(token) {
         return Err(Error::BadCredentials("Bearer token is malformed"));

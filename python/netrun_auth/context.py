@@ -55,7 +55,7 @@ class AuthSettings:
         self.jwt_manager = jwt_manager
         # JWTManager.verify returns the engine's claims without building a pydantic model.
         self.verify = getattr(jwt_manager, "verify", None)
-        # ... and, when its store decides at once, without a coroutine (see authenticate_now).
+        # ... and, when its store decides at once, without a coroutine (see AuthContext.now).
         self.verify_now = getattr(jwt_manager, "_verify_now", None) if self.verify else None
         self.rbac_manager = rbac_manager
         self.cookie_name = cookie_name

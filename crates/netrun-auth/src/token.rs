@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::algorithm::Algorithm;
 use crate::base64url;
-use crate::cache::VerifiedCache;
+use crate::cache::{TokenKey, VerifiedCache};
 use crate::claims::{self, Audience, ClaimRules, Claims, TokenType, REGISTERED};
 use crate::defaults;
 use crate::error::{Error, KeySlot, Result, Setting};
@@ -227,16 +227,16 @@ impl TokenEngine {
                 max: self.config.max_token_bytes,
             });
         }
-        let token = as_text(token)?;
         let now = claims::now();
-        let digest = VerifiedCache::digest(token);
-        if let Some(claims) = self.cache.get(&digest, now) {
+        let key = TokenKey::of(token);
+        if let Some(claims) = self.cache.get(key, token, now) {
             self.rules.check_time(&claims, now)?;
             return Ok(claims);
         }
+        let token = as_text(token)?;
         let claims = Arc::new(self.verify_uncached(token, now)?);
         let dies_at = claims.expires_at.saturating_add(self.config.leeway_seconds);
-        self.cache.insert(digest, claims.clone(), dies_at);
+        self.cache.insert(key, token, claims.clone(), dies_at);
         Ok(claims)
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::claims::OidcClaims;
 use super::verifier::OidcVerifier;
-use crate::cache::VerifiedCache;
+use crate::cache::TokenKey;
 use crate::error::{Error, Result};
 use crate::jws;
 
@@ -38,10 +38,10 @@ pub fn verify_routed(
         .ok()
         .filter(|t| t.is_ascii())
         .ok_or(Error::Malformed("token is not ASCII"))?;
-    let digest = VerifiedCache::digest(text);
+    let key = TokenKey::of(text);
     // A token verified before is in the cache of the verifier that verified it.
     for (index, verifier) in verifiers.iter().enumerate() {
-        if let Some(hit) = verifier.cached(&digest, now) {
+        if let Some(hit) = verifier.cached(key, text, now) {
             return hit.map(|claims| Some((index, claims)));
         }
     }
@@ -58,7 +58,7 @@ pub fn verify_routed(
     let verifier = verifiers[index];
     let text = verifier.checked_text(token)?; // its own size cap
     verifier
-        .verify_fresh(text, digest, Some(payload), now)
+        .verify_fresh(text, key, Some(payload), now)
         .map(|claims| Some((index, claims)))
 }
 

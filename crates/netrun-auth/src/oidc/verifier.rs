@@ -10,11 +10,9 @@
 //! configured audiences, the key's own `issuer` property, guests.
 //! `jku`, `x5u`, `jwk` and `x5c` are never used: no URL named by a token is fetched.
 
-use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, RwLock};
 
 use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
-use lru::LruCache;
 use serde_json::{Map, Value};
 
 use super::claims::{OidcClaims, UserMapping};
@@ -23,7 +21,7 @@ use super::keyset::{KeySet, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_KEYS};
 use super::policy::{Decision, JwksPolicy, PolicyConfig, Ticket};
 use super::setting_error;
 use crate::algorithm::Algorithm;
-use crate::cache::{TokenDigest, VerifiedCache};
+use crate::cache::{TokenKey, VerifiedCache};
 use crate::claims;
 use crate::error::{Error, Result};
 use crate::issuer;
@@ -129,7 +127,7 @@ pub struct OidcVerifier {
     rule: IssuerRule,
     keys: RwLock<Arc<KeySet>>,
     policy: Mutex<JwksPolicy>,
-    cache: Option<Mutex<LruCache<TokenDigest, Arc<OidcClaims>>>>,
+    cache: VerifiedCache<OidcClaims>,
 }
 
 impl OidcVerifier {
@@ -141,7 +139,7 @@ impl OidcVerifier {
             rule,
             keys: RwLock::new(Arc::new(KeySet::default())),
             policy: Mutex::new(JwksPolicy::new(config.policy.clone())),
-            cache: NonZeroUsize::new(config.cache_size).map(|c| Mutex::new(LruCache::new(c))),
+            cache: VerifiedCache::new(config.cache_size),
             config,
         })
     }
@@ -168,11 +166,11 @@ impl OidcVerifier {
     /// Verify `token` (its bytes: a compact JWS is ASCII) at `now` (seconds since the epoch).
     pub fn verify<T: AsRef<[u8]> + ?Sized>(&self, token: &T, now: i64) -> Result<Arc<OidcClaims>> {
         let token = self.checked_text(token.as_ref())?;
-        let digest = VerifiedCache::digest(token);
-        if let Some(hit) = self.cached(&digest, now) {
+        let key = TokenKey::of(token);
+        if let Some(hit) = self.cached(key, token, now) {
             return hit;
         }
-        self.verify_fresh(token, digest, None, now)
+        self.verify_fresh(token, key, None, now)
     }
 
     /// Verify `token` now.
@@ -193,10 +191,14 @@ impl OidcVerifier {
             .ok_or(Error::Malformed("token is not ASCII"))
     }
 
-    /// The claims cached for `digest` (checked against `now`), if any.
-    pub(super) fn cached(&self, digest: &TokenDigest, now: i64) -> Option<Result<Arc<OidcClaims>>> {
-        let cache = self.cache.as_ref()?;
-        let claims = lock(cache).get(digest).cloned()?;
+    /// The claims cached for `token` (key `key`; checked against `now`), if any.
+    pub(super) fn cached(
+        &self,
+        key: TokenKey,
+        token: &str,
+        now: i64,
+    ) -> Option<Result<Arc<OidcClaims>>> {
+        let claims = self.cache.get(key, token, now)?;
         Some(self.check_time(&claims, now).map(|()| claims))
     }
 
@@ -205,14 +207,13 @@ impl OidcVerifier {
     pub(super) fn verify_fresh(
         &self,
         token: &str,
-        digest: TokenDigest,
+        key: TokenKey,
         payload: Option<Map<String, Value>>,
         now: i64,
     ) -> Result<Arc<OidcClaims>> {
         let claims = Arc::new(self.verify_uncached(token, payload, now)?);
-        if let Some(cache) = &self.cache {
-            lock(cache).put(digest, claims.clone());
-        }
+        let dies_at = claims.expires_at.saturating_add(self.config.leeway_seconds);
+        self.cache.insert(key, token, claims.clone(), dies_at);
         Ok(claims)
     }
 
@@ -328,9 +329,7 @@ impl OidcVerifier {
                 if policy.succeeded(ticket, now, jitter()) {
                     let count = set.len();
                     *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
-                    if let Some(cache) = &self.cache {
-                        lock(cache).clear();
-                    }
+                    self.cache.clear();
                     return Ok(count);
                 }
                 Ok(self.key_set().len())

@@ -156,9 +156,13 @@ async def test_the_request_user_is_kept_with_the_claims_next_to_the_model(manage
 
     settings = AuthSettings(manager)
 
+    def now(token):
+        return AuthContext.now(settings, [(b"authorization", b"Bearer " + token.encode())])
+
     def user_of(token):
-        ctx = AuthContext.now(settings, token)
-        assert ctx is not None and ctx.token == token and ctx.scopes[0] == "authenticated"
+        ctx = now(token)
+        assert isinstance(ctx, AuthContext) and ctx.token == token
+        assert ctx.scopes[0] == "authenticated"
         return ctx.user
 
     pair = await issue(manager)
@@ -172,6 +176,6 @@ async def test_the_request_user_is_kept_with_the_claims_next_to_the_model(manage
     assert user_of(other.access_token) is not user
     await manager.logout(pair.access_token)
     with pytest.raises(TokenRevokedError):
-        AuthContext.now(settings, pair.access_token)
+        now(pair.access_token)
     with pytest.raises(TokenRevokedError):
         await manager.verify(pair.access_token)

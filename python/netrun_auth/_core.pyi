@@ -150,6 +150,26 @@ def request_token(
     """The bearer token of a request from its ASGI headers (``None`` without one); raises
     ``TokenInvalidError`` (``token_malformed``/``token_too_large``) for a bad header or cookie."""
 
+@final
+class RequestAuthenticator:
+    """The middleware's path for a request of this API's own tokens, in one call:
+    ``request_token``, ``engine.verify(token, "access")``, ``manager.store.check_now``
+    (when the store has it), then ``Claims.user_of(build_user)``."""
+
+    def __init__(
+        self,
+        engine: TokenEngine,
+        manager: Any,
+        build_user: Any,
+        cookie_name: str | None,
+        max_bytes: int,
+    ) -> None: ...
+    def __call__(
+        self, headers: Iterable[tuple[bytes, bytes]]
+    ) -> tuple[str, Claims, Any] | tuple[str, None, None] | None:
+        """``None`` without a token; ``(token, claims, user)`` when the store decided at
+        once; ``(token, None, None)`` when the store must be awaited."""
+
 def generate_key(kind: str) -> tuple[bytes, bytes]:
     """A new key pair as (PKCS#8 private PEM, SPKI public PEM).
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.authentication import AuthCredentials
 
+from . import _core
+from ._core import request_token
 from .credentials import MAX_TOKEN_BYTES
 from .exceptions import ConfigurationError
 from .jwt import token_claims
@@ -38,9 +40,9 @@ class AuthSettings:
         "jwt_manager",
         "max_token_bytes",
         "rbac_manager",
+        "request_now",
         "router",
         "verify",
-        "verify_now",
     )
 
     def __init__(
@@ -55,8 +57,6 @@ class AuthSettings:
         self.jwt_manager = jwt_manager
         # JWTManager.verify returns the engine's claims without building a pydantic model.
         self.verify = getattr(jwt_manager, "verify", None)
-        # ... and, when its store decides at once, without a coroutine (see AuthContext.now).
-        self.verify_now = getattr(jwt_manager, "_verify_now", None) if self.verify else None
         self.rbac_manager = rbac_manager
         self.cookie_name = cookie_name
         providers = tuple(providers)
@@ -65,6 +65,18 @@ class AuthSettings:
         self.max_token_bytes = max([max_token_bytes, *(_provider_cap(p) for p in providers)])
         own_issuer = getattr(getattr(jwt_manager, "config", None), "jwt_issuer", None)
         self.router = IssuerRouter.of(own_issuer, providers, self.max_token_bytes)
+        # A JWTManager's requests, when no other issuer is registered: one engine call
+        # finds, verifies and (if the store decides at once) checks the token.
+        engine = getattr(jwt_manager, "engine", None)
+        self.request_now: _core.RequestAuthenticator | None = None
+        if (
+            self.verify is not None
+            and self.router is None
+            and isinstance(engine, _core.TokenEngine)
+        ):
+            self.request_now = _core.RequestAuthenticator(
+                engine, jwt_manager, User.from_claims, cookie_name, self.max_token_bytes
+            )
 
     @classmethod
     def from_config(
@@ -145,21 +157,27 @@ class AuthContext(AuthCredentials):
         self._claims: TokenClaims | None = None
 
     @classmethod
-    def now(cls, settings: AuthSettings, token: str) -> AuthContext | None:
-        """The context of ``token`` when it can be validated without waiting (a token of
-        this API's own ``JWTManager``, whose store decides at once); ``None`` when
-        :meth:`authenticate` must be awaited (providers are registered, or the store
-        must be asked).
+    def now(
+        cls, settings: AuthSettings, headers: Iterable[tuple[bytes, bytes]]
+    ) -> AuthContext | str:
+        """The context of a request (from its ASGI ``headers``) when it is known without
+        waiting: anonymous without a token, or validated by this API's own
+        ``JWTManager`` whose store decides at once. Otherwise the request's token: then
+        :meth:`authenticate` must be awaited with it (a provider's token, or a store
+        that must be asked).
 
-        Raises the errors of :meth:`authenticate`, except ``StoreUnavailableError``.
+        Raises the errors of :func:`netrun_auth.credentials.extract_token` and of
+        :meth:`authenticate`, except ``StoreUnavailableError``.
         """
-        verify_now = settings.verify_now
-        if verify_now is None or settings.router is not None:
-            return None
-        verified = verify_now(token)
-        if verified is None:
-            return None
-        return cls(settings, token, verified.user_of(User.from_claims), verified)
+        request_now = settings.request_now
+        if request_now is None:
+            token = request_token(headers, settings.cookie_name, settings.max_token_bytes)
+            return cls(settings) if token is None else token
+        found = request_now(headers)
+        if found is None:
+            return cls(settings)
+        token, verified, user = found
+        return token if user is None else cls(settings, token, user, verified)
 
     async def authenticate(self, token: str) -> None:
         """Validate ``token`` with its issuer's validator and keep the outcome.

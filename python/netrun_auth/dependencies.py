@@ -38,7 +38,6 @@ from starlette.requests import HTTPConnection
 
 from . import audit
 from .context import SCOPE_KEY, AuthContext, AuthSettings
-from .credentials import extract_token
 from .exceptions import AuthenticationError, AuthorizationError, ConfigurationError
 from .providers import TokenProvider
 from .rbac import can_access_organization
@@ -142,10 +141,12 @@ async def _context(conn: HTTPConnection) -> AuthContext:
             "netrun_auth: no JWTManager registered; add AuthenticationMiddleware "
             "or call netrun_auth.dependencies.configure(app, jwt_manager)"
         )
-    ctx = AuthContext(settings)
-    token = extract_token(conn.scope, settings.cookie_name, settings.max_token_bytes)
-    if token is not None:
-        await ctx.authenticate(token)
+    found = AuthContext.now(settings, conn.scope["headers"])
+    if isinstance(found, str):  # a token to be awaited
+        ctx = AuthContext(settings)
+        await ctx.authenticate(found)
+    else:
+        ctx = found
     conn.scope[SCOPE_KEY] = ctx
     return ctx
 

@@ -252,17 +252,6 @@ class JWTManager:
             raise
         return claims
 
-    def _verify_now(self, token: str) -> _core.Claims | None:
-        """:meth:`verify` of an access token (a non-empty ``str``) without waiting: its claims when the store
-        decides at once (the memory store; a Redis store whose local mirror is live),
-        else ``None``, and then ``verify`` must be awaited.
-
-        Raises the same errors as :meth:`validate_token`, except ``StoreUnavailableError``.
-        """
-        claims = self.engine.verify(token, "access")
-        check_now = getattr(self.store, "check_now", None)
-        return claims if check_now is not None and check_now(claims) else None
-
     async def refresh_token(
         self,
         refresh_token: str,

@@ -180,20 +180,19 @@ class AuthenticationMiddleware:
             return
 
         settings = self.settings
-        ctx: AuthContext | None = None
         try:
-            token = extract_token(scope, settings.cookie_name, settings.max_token_bytes)
-            if token is not None:
-                ctx = AuthContext.now(settings, token)
-                if ctx is None:
-                    ctx = AuthContext(settings)
-                    await ctx.authenticate(token)
+            found = AuthContext.now(settings, scope["headers"])
+            if isinstance(found, str):  # a token to be awaited
+                ctx = AuthContext(settings)
+                await ctx.authenticate(found)
+            else:
+                ctx = found
         except AuthenticationError as exc:
             if not self._is_public(scope["path"]):
                 await self._reject(scope, receive, send, exc)
                 return
-            ctx = None  # anonymous on a public path
-        _publish(scope, ctx or AuthContext(settings))
+            ctx = AuthContext(settings)  # anonymous on a public path
+        _publish(scope, ctx)
 
         # Answer an AuthenticationError the app left unhandled (typically raised by a
         # dependency) as above instead of a 500, if nothing was sent yet.

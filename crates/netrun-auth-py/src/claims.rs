@@ -114,7 +114,7 @@ impl PyClaims {
 
     /// The `User` kept with these claims (shared with the token's cache entry, so every
     /// request of one token gets the same one), else `build(self)`, kept.
-    fn user_of(slf: &Bound<'_, Self>, build: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    pub(crate) fn user_of(slf: &Bound<'_, Self>, build: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let views = slf.get().views();
         if let Some(kept) = views.user.get() {

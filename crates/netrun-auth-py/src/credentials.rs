@@ -1,5 +1,7 @@
 //! `request_token`: the token of an ASGI request (the engine's `credentials` rules).
 
+use std::borrow::Cow;
+
 use netrun_auth::credentials;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySequence, PyString, PyTuple};
@@ -21,8 +23,19 @@ pub fn request_token<'py>(
     cookie_name: Option<Text>,
     max_bytes: usize,
 ) -> PyResult<Option<Bound<'py, PyString>>> {
-    let mut pairs: Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> = Vec::with_capacity(8);
-    // ASGI servers give a list of tuples: read those directly, anything else item by item.
+    let pairs = header_pairs(headers)?;
+    let cookie_name = cookie_name.as_ref().map(|name| name.0.as_str());
+    let token = token_of(&pairs, cookie_name, max_bytes)?;
+    Ok(token.map(|token| PyString::new(py, &token)))
+}
+
+/// The `(name, value)` byte pairs of ASGI `headers` (see [`request_token`]).
+pub(crate) type HeaderPairs<'py> = Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>;
+
+/// The byte pairs of ASGI `headers`: a list of tuples is read directly (what ASGI
+/// servers give), anything else item by item.
+pub(crate) fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<HeaderPairs<'py>> {
+    let mut pairs = Vec::with_capacity(8);
     if let Ok(list) = headers.cast::<PyList>() {
         for pair in list.iter() {
             push_pair(&mut pairs, &pair);
@@ -32,15 +45,22 @@ pub fn request_token<'py>(
             push_pair(&mut pairs, &pair?);
         }
     }
-    let cookie_name = cookie_name.as_ref().map(|name| name.0.as_str());
+    Ok(pairs)
+}
+
+/// The engine's `request_token` of `pairs`, its errors as Python exceptions.
+pub(crate) fn token_of<'a>(
+    pairs: &'a HeaderPairs<'_>,
+    cookie_name: Option<&str>,
+    max_bytes: usize,
+) -> PyResult<Option<Cow<'a, str>>> {
     let headers = pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
-    let token = credentials::request_token(headers, cookie_name, max_bytes).map_err(to_py_err)?;
-    Ok(token.map(|token| PyString::new(py, &token)))
+    credentials::request_token(headers, cookie_name, max_bytes).map_err(to_py_err)
 }
 
 /// Keep `pair` if it is two `bytes` (a tuple, or any sequence).
 fn push_pair<'py>(
-    pairs: &mut Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>,
+    pairs: &mut HeaderPairs<'py>,
     pair: &Bound<'py, PyAny>,
 ) {
     let items = match pair.cast::<PyTuple>() {

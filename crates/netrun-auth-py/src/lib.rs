@@ -17,6 +17,7 @@ mod oidc;
 mod password;
 mod protection;
 mod rbac;
+mod request;
 mod revocation;
 mod store;
 mod text;
@@ -38,6 +39,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(keys::generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(issuer::peek_issuer, m)?)?;
     m.add_function(wrap_pyfunction!(credentials::request_token, m)?)?;
+    m.add_class::<request::RequestAuthenticator>()?;
     // Outside OpenID Connect issuers
     m.add_class::<oidc::PyOidcVerifier>()?;
     m.add_class::<oidc::PyOidcRouter>()?;

@@ -30,6 +30,15 @@ pub struct PyIssuedPair {
     refresh: Py<PyClaims>,
 }
 
+impl PyTokenEngine {
+    /// The claims of `token` as an access token (cached, or verified without the GIL).
+    pub(crate) fn verify_access(&self, py: Python<'_>, token: &str) -> PyResult<PyClaims> {
+        py.detach(|| self.0.verify(token, TokenType::Access))
+            .map_err(to_py_err)
+            .map(PyClaims)
+    }
+}
+
 /// A key argument: (the setting it came from, its bytes).
 type Labelled = (String, Vec<u8>);
 

@@ -19,7 +19,7 @@ from . import _core
 from ._core import request_token
 from .credentials import MAX_TOKEN_BYTES
 from .exceptions import ConfigurationError
-from .jwt import token_claims
+from .jwt import JWTManager, token_claims
 from .providers import IssuerRouter, TokenProvider
 from .types import User
 
@@ -66,16 +66,16 @@ class AuthSettings:
         own_issuer = getattr(getattr(jwt_manager, "config", None), "jwt_issuer", None)
         self.router = IssuerRouter.of(own_issuer, providers, self.max_token_bytes)
         # A JWTManager's requests, when no other issuer is registered: one engine call
-        # finds, verifies and (if the store decides at once) checks the token.
-        engine = getattr(jwt_manager, "engine", None)
+        # finds, verifies and (if the store decides at once) checks the token. Not for a
+        # manager whose verify() was overridden: it must see every token.
         self.request_now: _core.RequestAuthenticator | None = None
         if (
-            self.verify is not None
-            and self.router is None
-            and isinstance(engine, _core.TokenEngine)
+            self.router is None
+            and isinstance(jwt_manager, JWTManager)
+            and type(jwt_manager).verify is JWTManager.verify
         ):
             self.request_now = _core.RequestAuthenticator(
-                engine, jwt_manager, User.from_claims, cookie_name, self.max_token_bytes
+                jwt_manager.engine, jwt_manager, User.from_claims, cookie_name, self.max_token_bytes
             )
 
     @classmethod

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use netrun_auth::credentials;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySequence, PyString, PyTuple};
 
@@ -40,6 +41,11 @@ pub(crate) fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<HeaderP
         for pair in list.iter() {
             push_pair(&mut pairs, &pair);
         }
+    } else if headers.is_instance_of::<PyString>() || headers.is_instance_of::<PyBytes>() {
+        // A token given where the headers go would read as no header at all.
+        return Err(PyTypeError::new_err(
+            "headers: expected the ASGI (name, value) pairs, not a str or bytes",
+        ));
     } else {
         for pair in headers.try_iter()? {
             push_pair(&mut pairs, &pair?);
@@ -59,10 +65,7 @@ pub(crate) fn token_of<'a>(
 }
 
 /// Keep `pair` if it is two `bytes` (a tuple, or any sequence).
-fn push_pair<'py>(
-    pairs: &mut HeaderPairs<'py>,
-    pair: &Bound<'py, PyAny>,
-) {
+fn push_pair<'py>(pairs: &mut HeaderPairs<'py>, pair: &Bound<'py, PyAny>) {
     let items = match pair.cast::<PyTuple>() {
         Ok(tuple) if tuple.len() == 2 => (tuple.get_item(0), tuple.get_item(1)),
         Ok(_) => return,

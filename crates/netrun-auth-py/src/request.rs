@@ -6,9 +6,11 @@
 //! engine's `verify` (access), the store's `check_now`, `Claims.user_of`. Nothing is
 //! decided here that those do not decide.
 
+use pyo3::exceptions::PyAttributeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::claims::PyClaims;
 use crate::credentials::{header_pairs, token_of};
@@ -46,6 +48,13 @@ impl RequestAuthenticator {
         }
     }
 
+    /// The Python objects held (the manager may hold what holds this object).
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.engine)?;
+        visit.call(&self.manager)?;
+        visit.call(&self.build_user)
+    }
+
     /// `None` for a request without a token; `(token, claims, user)` when the store
     /// decided at once; `(token, None, None)` when the store must be awaited.
     fn __call__<'py>(
@@ -62,7 +71,9 @@ impl RequestAuthenticator {
         let store = self.manager.bind(py).getattr(intern!(py, "store"))?;
         let decided = match store.getattr(intern!(py, "check_now")) {
             Ok(check_now) => check_now.call1((&claims,))?.is_truthy()?,
-            Err(_) => false, // a store without check_now is always awaited
+            // A store without check_now is always awaited.
+            Err(error) if error.is_instance_of::<PyAttributeError>(py) => false,
+            Err(error) => return Err(error),
         };
         let found = if decided {
             let user = PyClaims::user_of(&claims, self.build_user.bind(py))?;

@@ -3,7 +3,7 @@
 //! It saves the signature and parsing work of a token seen before. It is not a
 //! revocation cache: callers still check revocation on every use.
 //!
-//! An entry is found by a [`TokenKey`], a 64-bit hash of the token under a key drawn
+//! An entry is found by a [`TokenKey`], a 64-bit hash of the token under a seed drawn
 //! at random once per process, and holds its token: a hit is a token equal, byte for
 //! byte, to one verified before. The hash only finds the entry, so it need not resist
 //! collisions: two tokens of one key share the entry (the later one wins), and a token
@@ -14,6 +14,8 @@ use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
+use foldhash::quality::FixedState;
 use lru::LruCache;
 
 use crate::claims::Claims;
@@ -25,8 +27,14 @@ pub struct TokenKey(u64);
 impl TokenKey {
     /// The key of `token` (its text or bytes; the same in every cache of this process).
     pub fn of<T: AsRef<[u8]> + ?Sized>(token: &T) -> Self {
-        static STATE: OnceLock<foldhash::quality::RandomState> = OnceLock::new();
-        TokenKey(STATE.get_or_init(Default::default).hash_one(token.as_ref()))
+        static STATE: OnceLock<FixedState> = OnceLock::new();
+        let state = STATE.get_or_init(|| {
+            let mut seed = [0; 8];
+            // Without randomness the keys are only easier to predict: never wrong.
+            let _ = SystemRandom::new().fill(&mut seed);
+            FixedState::with_seed(u64::from_le_bytes(seed))
+        });
+        TokenKey(state.hash_one(token.as_ref()))
     }
 }
 

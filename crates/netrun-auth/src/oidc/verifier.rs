@@ -211,9 +211,14 @@ impl OidcVerifier {
         payload: Option<Map<String, Value>>,
         now: i64,
     ) -> Result<Arc<OidcClaims>> {
-        let claims = Arc::new(self.verify_uncached(token, payload, now)?);
-        let dies_at = claims.expires_at.saturating_add(self.config.leeway_seconds);
-        self.cache.insert(key, token, claims.clone(), dies_at);
+        let keys = self.key_set();
+        let claims = Arc::new(self.verify_uncached(token, &keys, payload, now)?);
+        // Keys that changed meanwhile emptied the cache: a token verified with the old
+        // ones is not cached after that (it would outlive a removed key).
+        if Arc::ptr_eq(&keys, &self.key_set()) {
+            let dies_at = claims.expires_at.saturating_add(self.config.leeway_seconds);
+            self.cache.insert(key, token, claims.clone(), dies_at);
+        }
         Ok(claims)
     }
 
@@ -225,12 +230,12 @@ impl OidcVerifier {
     fn verify_uncached(
         &self,
         token: &str,
+        keys: &KeySet,
         payload: Option<Map<String, Value>>,
         now: i64,
     ) -> Result<OidcClaims> {
         let jws = Compact::parse(token, &self.config.algorithms)?;
         self.check_typ(&jws.header)?;
-        let keys = self.key_set();
         let key = keys
             .find(jws.kid()?, jws.algorithm)
             .ok_or(Error::UnknownKey)?;

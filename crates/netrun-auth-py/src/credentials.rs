@@ -66,7 +66,7 @@ pub(crate) fn token_of<'a>(
 
 /// Keep `pair` if it is two `bytes` (a tuple, or any sequence).
 fn push_pair<'py>(pairs: &mut HeaderPairs<'py>, pair: &Bound<'py, PyAny>) {
-    let items = match pair.cast::<PyTuple>() {
+    let (name, value) = match pair.cast::<PyTuple>() {
         Ok(tuple) if tuple.len() == 2 => (tuple.get_item(0), tuple.get_item(1)),
         Ok(_) => return,
         Err(_) => match pair.cast::<PySequence>() {
@@ -74,9 +74,14 @@ fn push_pair<'py>(pairs: &mut HeaderPairs<'py>, pair: &Bound<'py, PyAny>) {
             _ => return,
         },
     };
-    if let (Ok(name), Ok(value)) = items {
-        if let (Ok(name), Ok(value)) = (name.cast_into::<PyBytes>(), value.cast_into::<PyBytes>()) {
-            pairs.push((name, value));
-        }
+    let Ok(Ok(name)) = name.map(Bound::cast_into::<PyBytes>) else {
+        return;
+    };
+    // Only the headers the engine reads are kept.
+    if !credentials::reads_header(name.as_bytes()) {
+        return;
+    }
+    if let Ok(Ok(value)) = value.map(Bound::cast_into::<PyBytes>) {
+        pairs.push((name, value));
     }
 }

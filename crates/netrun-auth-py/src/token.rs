@@ -31,11 +31,14 @@ pub struct PyIssuedPair {
 }
 
 impl PyTokenEngine {
-    /// The claims of `token` as an access token (cached, or verified without the GIL).
+    /// The claims of `token` as an access token: from the cache at once, else verified
+    /// without the GIL.
     pub(crate) fn verify_access(&self, py: Python<'_>, token: &str) -> PyResult<PyClaims> {
-        py.detach(|| self.0.verify(token, TokenType::Access))
-            .map_err(to_py_err)
-            .map(PyClaims)
+        let verified = match self.0.cached(token, TokenType::Access) {
+            Some(hit) => hit,
+            None => py.detach(|| self.0.verify(token, TokenType::Access)),
+        };
+        verified.map_err(to_py_err).map(PyClaims)
     }
 }
 

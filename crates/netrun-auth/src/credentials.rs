@@ -13,6 +13,17 @@ use cookie::Cookie;
 
 use crate::error::{Error, Result};
 
+/// The header names [`request_token`] reads (in lower case); it ignores every other.
+pub const AUTHORIZATION: &[u8] = b"authorization";
+/// See [`AUTHORIZATION`].
+pub const COOKIE: &[u8] = b"cookie";
+
+/// Whether [`request_token`] reads a header of this (lower-case) name: a caller may
+/// pass only those.
+pub fn reads_header(name: &[u8]) -> bool {
+    name == AUTHORIZATION || name == COOKIE
+}
+
 /// Bytes an `Authorization` header may hold beyond the token cap (`Bearer ` and spaces).
 const HEADER_SLACK: usize = 16;
 
@@ -40,12 +51,12 @@ where
     let mut authorization = None;
     let mut cookies: Vec<&[u8]> = Vec::new();
     for (name, value) in headers {
-        if name == b"authorization" {
+        if name == AUTHORIZATION {
             if authorization.is_some() {
                 return Err(Error::BadCredentials("Several Authorization headers"));
             }
             authorization = Some(value);
-        } else if cookie_name.is_some() && name == b"cookie" {
+        } else if cookie_name.is_some() && name == COOKIE {
             cookies.push(value);
         }
     }

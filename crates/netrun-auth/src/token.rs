@@ -210,13 +210,25 @@ impl TokenEngine {
         token: &T,
         expected: TokenType,
     ) -> Result<Arc<Claims>> {
-        let claims = self.verify_any(token)?;
-        if claims.token_type != expected {
-            return Err(Error::WrongTokenType {
-                expected: expected.as_str(),
-            });
-        }
-        Ok(claims)
+        expect_type(self.verify_any(token)?, expected)
+    }
+
+    /// [`verify`](Self::verify) of a token in the verified-token cache (the time and
+    /// type checks rerun); `None` when it is not there and must be verified. Lets a
+    /// caller answer a token seen before without handing the work to another thread.
+    pub fn cached<T: AsRef<[u8]> + ?Sized>(
+        &self,
+        token: &T,
+        expected: TokenType,
+    ) -> Option<Result<Arc<Claims>>> {
+        let token = token.as_ref();
+        let now = claims::now();
+        let claims = self.cache.get(TokenKey::of(token), token, now)?;
+        Some(
+            self.rules
+                .check_time(&claims, now)
+                .and_then(|()| expect_type(claims, expected)),
+        )
     }
 
     /// Verify `token`, whatever its type (for revoking either kind).
@@ -316,6 +328,15 @@ fn check_typ(header: &Map<String, Value>) -> Result<()> {
 }
 
 /// A token is ASCII; bytes that are not even UTF-8 are malformed.
+fn expect_type(claims: Arc<Claims>, expected: TokenType) -> Result<Arc<Claims>> {
+    if claims.token_type != expected {
+        return Err(Error::WrongTokenType {
+            expected: expected.as_str(),
+        });
+    }
+    Ok(claims)
+}
+
 fn as_text(token: &[u8]) -> Result<&str> {
     std::str::from_utf8(token).map_err(|_| Error::Malformed("token is not UTF-8 text"))
 }

@@ -156,14 +156,14 @@ class RequestAuthenticator:
     ``request_token``, ``engine.verify(token, "access")``, ``manager.store.check_now``
     (when the store has it), then ``Claims.user_of(build_user)``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         engine: TokenEngine,
         manager: Any,
         build_user: Any,
         cookie_name: str | None,
         max_bytes: int,
-    ) -> None: ...
+    ) -> RequestAuthenticator: ...
     def __call__(
         self, headers: Iterable[tuple[bytes, bytes]]
     ) -> tuple[str, Claims, Any] | tuple[str, None, None] | None:

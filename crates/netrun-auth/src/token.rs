@@ -222,13 +222,14 @@ impl TokenEngine {
         expected: TokenType,
     ) -> Option<Result<Arc<Claims>>> {
         let token = token.as_ref();
-        let now = claims::now();
-        let claims = self.cache.get(TokenKey::of(token), token, now)?;
-        Some(
-            self.rules
-                .check_time(&claims, now)
-                .and_then(|()| expect_type(claims, expected)),
-        )
+        self.cached_any(token, TokenKey::of(token), claims::now())
+            .map(|hit| hit.and_then(|claims| expect_type(claims, expected)))
+    }
+
+    /// The claims cached for `token` (key `key`), their time checks rerun at `now`.
+    fn cached_any(&self, token: &[u8], key: TokenKey, now: i64) -> Option<Result<Arc<Claims>>> {
+        let claims = self.cache.get(key, token, now)?;
+        Some(self.rules.check_time(&claims, now).map(|()| claims))
     }
 
     /// Verify `token`, whatever its type (for revoking either kind).
@@ -241,9 +242,8 @@ impl TokenEngine {
         }
         let now = claims::now();
         let key = TokenKey::of(token);
-        if let Some(claims) = self.cache.get(key, token, now) {
-            self.rules.check_time(&claims, now)?;
-            return Ok(claims);
+        if let Some(hit) = self.cached_any(token, key, now) {
+            return hit;
         }
         let token = as_text(token)?;
         let claims = Arc::new(self.verify_uncached(token, now)?);
@@ -327,7 +327,7 @@ fn check_typ(header: &Map<String, Value>) -> Result<()> {
     }
 }
 
-/// A token is ASCII; bytes that are not even UTF-8 are malformed.
+/// `claims`, unless they are not of the `expected` type.
 fn expect_type(claims: Arc<Claims>, expected: TokenType) -> Result<Arc<Claims>> {
     if claims.token_type != expected {
         return Err(Error::WrongTokenType {
@@ -337,6 +337,7 @@ fn expect_type(claims: Arc<Claims>, expected: TokenType) -> Result<Arc<Claims>> 
     Ok(claims)
 }
 
+/// A token is ASCII; bytes that are not even UTF-8 are malformed.
 fn as_text(token: &[u8]) -> Result<&str> {
     std::str::from_utf8(token).map_err(|_| Error::Malformed("token is not UTF-8 text"))
 }
